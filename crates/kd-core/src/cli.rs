@@ -1,0 +1,238 @@
+//! The command-line conventions every paper binary shares: the same flags, profiles and output
+//! layout (`results/<paper>/<profile>`), so `--help` reads the same everywhere.
+
+use std::path::{Path, PathBuf};
+
+use burn::prelude::Device;
+use clap::{Args, ValueEnum};
+
+use crate::error::{KdError, Result};
+
+/// How much compute a reproduction spends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Profile {
+    /// Seconds: a few hundred samples, one seed, for CI.
+    Smoke,
+    /// Minutes on a laptop CPU, offline, on the bundled data; reproduces the paper's claims.
+    Cpu,
+    /// The paper's full schedules on the full dataset; meant for a GPU (`--features cuda`).
+    Paper,
+}
+
+impl Profile {
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Smoke => "smoke",
+            Profile::Cpu => "cpu",
+            Profile::Paper => "paper",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CommonArgs {
+    /// smoke (seconds, CI), cpu (default: minutes on a laptop, bundled data) or paper (full
+    /// schedules on the full dataset, for a GPU).
+    #[arg(long, value_enum, default_value = "cpu")]
+    pub profile: Profile,
+
+    /// Dataset name: mnist-10k (bundled, the default of smoke/cpu), mnist (downloaded once,
+    /// the default of paper) or fashion-mnist (Debian package dataset-fashion-mnist).
+    #[arg(long)]
+    pub dataset: Option<String>,
+
+    /// Directory holding the dataset's four IDX files (or a <dataset> subdirectory); tried
+    /// before $KD_DATA_DIR/<dataset>, data/<dataset>, the system package and a download.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Output directory [default: results/<paper>/<profile>, with -<dataset> appended for a
+    /// non-default dataset].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Number of seeds per configuration [default: 1 for smoke, 3 otherwise].
+    #[arg(long, value_name = "N")]
+    pub seeds: Option<usize>,
+
+    /// Run only these experiments (comma-separated).
+    #[arg(long, value_name = "EXPERIMENT[,..]", value_delimiter = ',')]
+    pub only: Vec<String>,
+
+    /// Continue interrupted training runs from their last epoch checkpoint (same final
+    /// numbers as an uninterrupted run). Without it an interrupted run starts over.
+    #[arg(long)]
+    pub resume: bool,
+
+    /// cpu (Burn's flex backend), cuda[:N] (needs --features cuda) or wgpu (needs --features wgpu).
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
+
+    /// Where trained runs are stored and reused [default: runs/ in the workspace].
+    #[arg(long, value_name = "DIR")]
+    pub runs_dir: Option<PathBuf>,
+}
+
+/// The repository root (where `results/`, `runs/` and `data/` live) when running from a checkout,
+/// else the current directory.
+pub fn workspace_root() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    if root.join("Cargo.toml").is_file() {
+        root.canonicalize().unwrap_or(root)
+    } else {
+        PathBuf::from(".")
+    }
+}
+
+impl CommonArgs {
+    pub fn dataset_or(&self, default: &str) -> String {
+        self.dataset.clone().unwrap_or_else(|| default.to_string())
+    }
+
+    pub fn seed_count(&self) -> Result<usize> {
+        let n = self
+            .seeds
+            .unwrap_or(if self.profile == Profile::Smoke { 1 } else { 3 });
+        if n == 0 {
+            return Err(KdError::Config("--seeds must be at least 1".into()));
+        }
+        Ok(n)
+    }
+
+    pub fn out_dir(&self, paper: &str, default_dataset: &str) -> PathBuf {
+        if let Some(o) = &self.out {
+            return o.clone();
+        }
+        let mut name = self.profile.name().to_string();
+        let dataset = self.dataset_or(default_dataset);
+        if dataset != default_dataset {
+            name = format!("{name}-{}", dataset.trim_end_matches("-mnist"));
+        }
+        workspace_root().join("results").join(paper).join(name)
+    }
+
+    pub fn runs_dir(&self) -> PathBuf {
+        self.runs_dir
+            .clone()
+            .unwrap_or_else(|| workspace_root().join("runs"))
+    }
+
+    /// The experiments to run: all of `known`, or those `--only` names (unknown names are an
+    /// error listing the valid ones).
+    pub fn selected<'a>(&self, known: &[&'a str]) -> Result<Vec<&'a str>> {
+        if self.only.is_empty() {
+            return Ok(known.to_vec());
+        }
+        for o in &self.only {
+            if !known.contains(&o.as_str()) {
+                return Err(KdError::Config(format!(
+                    "unknown experiment `{o}` in --only; choose from: {}",
+                    known.join(", ")
+                )));
+            }
+        }
+        Ok(known
+            .iter()
+            .copied()
+            .filter(|k| self.only.iter().any(|o| o == k))
+            .collect())
+    }
+}
+
+/// The plain device a `--device` value names.
+pub fn parse_device(spec: &str) -> Result<Device> {
+    let (kind, index) = match spec.split_once(':') {
+        Some((k, i)) => (
+            k,
+            i.parse::<usize>().map_err(|_| {
+                KdError::Config(format!("--device {spec}: `{i}` is not a device index"))
+            })?,
+        ),
+        None => (spec, 0),
+    };
+    match kind {
+        "cpu" | "flex" => Ok(Device::flex()),
+        "cuda" => cuda_device(index),
+        "wgpu" => wgpu_device(),
+        other => Err(KdError::Config(format!(
+            "--device {other}: unknown device; use cpu, cuda[:N] or wgpu"
+        ))),
+    }
+}
+
+#[cfg(feature = "cuda")]
+fn cuda_device(index: usize) -> Result<Device> {
+    Ok(Device::cuda(index))
+}
+
+#[cfg(not(feature = "cuda"))]
+fn cuda_device(_index: usize) -> Result<Device> {
+    Err(KdError::Config(
+        "--device cuda: this binary was built without CUDA; rebuild with `--features cuda`".into(),
+    ))
+}
+
+#[cfg(feature = "wgpu")]
+fn wgpu_device() -> Result<Device> {
+    Ok(Device::wgpu(burn::prelude::DeviceKind::DefaultDevice))
+}
+
+#[cfg(not(feature = "wgpu"))]
+fn wgpu_device() -> Result<Device> {
+    Err(KdError::Config(
+        "--device wgpu: this binary was built without wgpu; rebuild with `--features wgpu`".into(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        common: CommonArgs,
+    }
+
+    #[test]
+    fn defaults_and_only() {
+        let cli = Cli::parse_from(["x", "--only", "b,a"]);
+        assert_eq!(cli.common.profile, Profile::Cpu);
+        assert_eq!(cli.common.seed_count().unwrap(), 3);
+        assert_eq!(
+            cli.common.selected(&["a", "b", "c"]).unwrap(),
+            vec!["a", "b"]
+        );
+        let err = Cli::parse_from(["x", "--only", "zz"])
+            .common
+            .selected(&["a"])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("choose from: a"), "{err}");
+        let out = Cli::parse_from(["x", "--dataset", "fashion-mnist"])
+            .common
+            .out_dir("hinton2015", "mnist-10k");
+        assert!(out.ends_with("results/hinton2015/cpu-fashion"), "{out:?}");
+        assert!(Cli::try_parse_from(["x", "--profile", "huge"]).is_err());
+    }
+
+    #[test]
+    fn devices() {
+        assert!(parse_device("cpu").is_ok());
+        assert!(
+            parse_device("tpu")
+                .unwrap_err()
+                .to_string()
+                .contains("unknown device")
+        );
+        assert!(parse_device("cuda:x").is_err());
+        #[cfg(not(feature = "cuda"))]
+        assert!(
+            parse_device("cuda")
+                .unwrap_err()
+                .to_string()
+                .contains("--features cuda")
+        );
+    }
+}

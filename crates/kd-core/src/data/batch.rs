@@ -1,0 +1,204 @@
+//! Batching on Burn's dataset API: a `Dataset` of sample indices and a `Batcher` that gathers
+//! pixels (optionally jittered) and, for distillation, the teacher's precomputed logits.
+
+use std::sync::{Arc, Mutex};
+
+use burn::data::dataloader::batcher::Batcher;
+use burn::data::dataset::{Dataset, DatasetError};
+use burn::prelude::*;
+use rand::Rng;
+use rand::rngs::StdRng;
+
+use crate::data::images::ImageSet;
+
+/// The indices `0..len` as a Burn dataset; the data loader shuffles them, the batcher looks the
+/// samples up, so no sample is ever copied into a per-item struct.
+#[derive(Debug, Clone, Copy)]
+pub struct IndexDataset {
+    pub len: usize,
+}
+
+impl Dataset<usize> for IndexDataset {
+    fn get(&self, index: usize) -> Result<usize, DatasetError> {
+        if index < self.len {
+            Ok(index)
+        } else {
+            Err(DatasetError::new(std::io::Error::other(format!(
+                "index {index} out of range for {} samples",
+                self.len
+            ))))
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+}
+
+/// Random translation of each image by up to `max_shift` pixels in x and y (zero fill): the
+/// "jitter" regularizer of Hinton et al.'s MNIST teacher.
+#[derive(Debug)]
+pub struct Jitter {
+    pub max_shift: usize,
+    pub rng: Mutex<StdRng>,
+}
+
+/// One batch: images as `[batch, rows*cols]` floats in [0, 1], labels, and the teacher's logits
+/// for the same samples when a teacher is attached.
+#[derive(Debug, Clone)]
+pub struct DigitBatch {
+    pub images: Tensor<2>,
+    pub labels: Tensor<1, Int>,
+    pub teacher_logits: Option<Tensor<2>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DigitBatcher {
+    pub set: Arc<ImageSet>,
+    /// Row-major `[set.len(), num_classes]`.
+    pub teacher_logits: Option<Arc<Vec<f32>>>,
+    pub jitter: Option<Arc<Jitter>>,
+}
+
+impl Batcher<usize, DigitBatch> for DigitBatcher {
+    fn batch(&self, items: Vec<usize>, device: &Device) -> DigitBatch {
+        let d = self.set.pixels_per_image();
+        let mut pixels = Vec::with_capacity(items.len() * d);
+        match &self.jitter {
+            None => {
+                for &i in &items {
+                    pixels.extend(self.set.image(i).iter().map(|&p| p as f32 / 255.0));
+                }
+            }
+            Some(j) => {
+                let mut rng = j.rng.lock().expect("jitter rng poisoned");
+                let s = j.max_shift as i64;
+                for &i in &items {
+                    let dx = rng.random_range(-s..=s);
+                    let dy = rng.random_range(-s..=s);
+                    shift_into(&self.set, i, dx, dy, &mut pixels);
+                }
+            }
+        }
+        let b = items.len();
+        let images = Tensor::from_data(TensorData::new(pixels, [b, d]), device);
+        let labels: Vec<i64> = items.iter().map(|&i| self.set.labels[i] as i64).collect();
+        let labels = Tensor::from_data(TensorData::new(labels, [b]), device);
+        let teacher_logits = self.teacher_logits.as_ref().map(|t| {
+            let k = t.len() / self.set.len();
+            let mut rows = Vec::with_capacity(b * k);
+            for &i in &items {
+                rows.extend_from_slice(&t[i * k..(i + 1) * k]);
+            }
+            Tensor::from_data(TensorData::new(rows, [b, k]), device)
+        });
+        DigitBatch {
+            images,
+            labels,
+            teacher_logits,
+        }
+    }
+}
+
+/// Appends image `i` translated by (`dx`, `dy`) pixels, scaled to [0, 1].
+pub fn shift_into(set: &ImageSet, i: usize, dx: i64, dy: i64, out: &mut Vec<f32>) {
+    let (rows, cols) = (set.rows as i64, set.cols as i64);
+    let img = set.image(i);
+    for r in 0..rows {
+        for c in 0..cols {
+            let (sr, sc) = (r - dy, c - dx);
+            let v = if (0..rows).contains(&sr) && (0..cols).contains(&sc) {
+                img[(sr * cols + sc) as usize] as f32 / 255.0
+            } else {
+                0.0
+            };
+            out.push(v);
+        }
+    }
+}
+
+/// Images `range` of `set` as a `[n, rows*cols]` tensor (no augmentation), for evaluation.
+pub fn images_tensor(set: &ImageSet, range: std::ops::Range<usize>, device: &Device) -> Tensor<2> {
+    let d = set.pixels_per_image();
+    let n = range.len();
+    let pixels: Vec<f32> = set.pixels[range.start * d..range.end * d]
+        .iter()
+        .map(|&p| p as f32 / 255.0)
+        .collect();
+    Tensor::from_data(TensorData::new(pixels, [n, d]), device)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tensors::{floats, ints};
+    use rand::SeedableRng;
+
+    fn one_pixel() -> ImageSet {
+        let mut pixels = vec![0u8; 25];
+        pixels[2 * 5 + 2] = 255; // centre of a 5x5 image
+        ImageSet {
+            rows: 5,
+            cols: 5,
+            num_classes: 10,
+            pixels,
+            labels: vec![4],
+        }
+    }
+
+    #[test]
+    fn shift_moves_the_pixel_and_fills_with_zero() {
+        let set = one_pixel();
+        let mut out = Vec::new();
+        shift_into(&set, 0, 2, -1, &mut out);
+        let lit: Vec<usize> = (0..25).filter(|&k| out[k] > 0.0).collect();
+        assert_eq!(lit, vec![5 + 4]); // row 2-1, col 2+2
+        out.clear();
+        shift_into(&set, 0, 3, 0, &mut out); // pushed out of the frame
+        assert!(out.iter().all(|&v| v == 0.0));
+    }
+
+    #[test]
+    fn batcher_gathers_pixels_labels_and_teacher_rows() {
+        let device = Device::flex();
+        let mut set = one_pixel();
+        set.pixels.extend(vec![51u8; 25]);
+        set.labels.push(7);
+        let logits: Vec<f32> = (0..20).map(|v| v as f32).collect();
+        let batcher = DigitBatcher {
+            set: Arc::new(set),
+            teacher_logits: Some(Arc::new(logits)),
+            jitter: None,
+        };
+        let b = batcher.batch(vec![1, 0], &device);
+        assert_eq!(b.images.dims(), [2, 25]);
+        let px: Vec<f32> = floats(b.images);
+        assert!((px[0] - 0.2).abs() < 1e-6);
+        let labels: Vec<i64> = ints(b.labels);
+        assert_eq!(labels, vec![7, 4]);
+        let t: Vec<f32> = floats(b.teacher_logits.unwrap());
+        assert_eq!(t[0], 10.0);
+        assert_eq!(t[10], 0.0);
+    }
+
+    #[test]
+    fn jitter_is_seeded_and_bounded() {
+        let device = Device::flex();
+        let make = |seed| DigitBatcher {
+            set: Arc::new(one_pixel()),
+            teacher_logits: None,
+            jitter: Some(Arc::new(Jitter {
+                max_shift: 2,
+                rng: Mutex::new(StdRng::seed_from_u64(seed)),
+            })),
+        };
+        let run = |seed| -> Vec<f32> { floats(make(seed).batch(vec![0; 16], &device).images) };
+        assert_eq!(run(3), run(3));
+        assert_ne!(run(3), run(4));
+        // The lit pixel always stays inside the 5x5 frame (a shift of at most 2 from the centre).
+        let px = run(5);
+        for img in px.chunks(25) {
+            assert_eq!(img.iter().filter(|&&v| v > 0.0).count(), 1);
+        }
+    }
+}

@@ -1,0 +1,184 @@
+//! The IDX file format of MNIST and Fashion-MNIST (http://yann.lecun.com/exdb/mnist/):
+//! a 4-byte magic `00 00 <type> <ndims>`, `ndims` big-endian u32 dimensions, then the data.
+//! Only unsigned bytes (type 0x08) occur in these data sets, so only they are accepted.
+//! Files may be gzip-compressed; compression is detected from the content, not the name.
+
+use std::io::Read;
+use std::path::Path;
+
+use crate::error::{KdError, Result};
+
+const TYPE_UNSIGNED_BYTE: u8 = 0x08;
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// An n-dimensional array of bytes read from an IDX file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdxArray {
+    pub dims: Vec<usize>,
+    pub data: Vec<u8>,
+}
+
+/// Reads an IDX file (raw or gzip), validating the magic, the dimensions and the byte count.
+pub fn read_idx(path: &Path) -> Result<IdxArray> {
+    let raw = std::fs::read(path).map_err(|e| KdError::io(path, e))?;
+    let bytes = if raw.starts_with(&GZIP_MAGIC) {
+        let mut out = Vec::with_capacity(raw.len() * 4);
+        flate2::read::GzDecoder::new(raw.as_slice())
+            .read_to_end(&mut out)
+            .map_err(|e| {
+                KdError::corrupt(
+                    path,
+                    format!(
+                        "truncated or corrupt gzip stream ({e}); delete the file and fetch it again"
+                    ),
+                )
+            })?;
+        out
+    } else {
+        raw
+    };
+    parse_idx(&bytes).map_err(|problem| KdError::corrupt(path, problem))
+}
+
+/// Parses IDX bytes; the error is a description of what is wrong.
+pub fn parse_idx(bytes: &[u8]) -> std::result::Result<IdxArray, String> {
+    if bytes.len() < 4 {
+        return Err(format!(
+            "not an IDX file: {} bytes, shorter than the 4-byte header",
+            bytes.len()
+        ));
+    }
+    if bytes[0] != 0 || bytes[1] != 0 {
+        return Err(format!(
+            "not an IDX file: magic starts with {:02x} {:02x}, expected 00 00",
+            bytes[0], bytes[1]
+        ));
+    }
+    if bytes[2] != TYPE_UNSIGNED_BYTE {
+        return Err(format!(
+            "unsupported IDX data type 0x{:02x}; only unsigned byte (0x08) is supported",
+            bytes[2]
+        ));
+    }
+    let ndims = bytes[3] as usize;
+    if ndims == 0 {
+        return Err("IDX header declares 0 dimensions".into());
+    }
+    let header = 4 + 4 * ndims;
+    if bytes.len() < header {
+        return Err(format!(
+            "truncated header: {ndims} dimensions need {header} bytes, file has {}",
+            bytes.len()
+        ));
+    }
+    let dims: Vec<usize> = (0..ndims)
+        .map(|i| {
+            let o = 4 + 4 * i;
+            u32::from_be_bytes([bytes[o], bytes[o + 1], bytes[o + 2], bytes[o + 3]]) as usize
+        })
+        .collect();
+    let expected = dims
+        .iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        .ok_or_else(|| format!("dimensions {dims:?} overflow"))?;
+    let actual = bytes.len() - header;
+    if actual != expected {
+        return Err(format!(
+            "dimensions {dims:?} need {expected} data bytes but the file has {actual} \
+             ({}); delete the file and fetch it again",
+            if actual < expected {
+                "truncated"
+            } else {
+                "trailing bytes"
+            }
+        ));
+    }
+    Ok(IdxArray {
+        dims,
+        data: bytes[header..].to_vec(),
+    })
+}
+
+/// Encodes an IDX array of unsigned bytes (used by the data scripts and the tests).
+pub fn encode_idx(dims: &[usize], data: &[u8]) -> Vec<u8> {
+    let mut out = vec![0, 0, TYPE_UNSIGNED_BYTE, dims.len() as u8];
+    for &d in dims {
+        out.extend_from_slice(&(d as u32).to_be_bytes());
+    }
+    out.extend_from_slice(data);
+    out
+}
+
+/// Writes an IDX file, gzip-compressed when `gzip` is set.
+pub fn write_idx(path: &Path, dims: &[usize], data: &[u8], gzip: bool) -> Result<()> {
+    use std::io::Write;
+    let encoded = encode_idx(dims, data);
+    let bytes = if gzip {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        enc.write_all(&encoded).map_err(|e| KdError::io(path, e))?;
+        enc.finish().map_err(|e| KdError::io(path, e))?
+    } else {
+        encoded
+    };
+    crate::report::write_atomic(path, &bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_raw_and_gzip() {
+        let dir = tempfile::tempdir().unwrap();
+        let dir = dir.path();
+        let data: Vec<u8> = (0..2 * 3 * 4).map(|i| i as u8).collect();
+        for gz in [false, true] {
+            let p = dir.join(format!("a{gz}.idx"));
+            write_idx(&p, &[2, 3, 4], &data, gz).unwrap();
+            let a = read_idx(&p).unwrap();
+            assert_eq!(a.dims, vec![2, 3, 4]);
+            assert_eq!(a.data, data);
+        }
+    }
+
+    #[test]
+    fn hand_made_header_is_parsed() {
+        // 2 labels, written byte by byte as in the MNIST documentation.
+        let bytes = [0x00, 0x00, 0x08, 0x01, 0x00, 0x00, 0x00, 0x02, 7, 3];
+        let a = parse_idx(&bytes).unwrap();
+        assert_eq!(a.dims, vec![2]);
+        assert_eq!(a.data, vec![7, 3]);
+    }
+
+    #[test]
+    fn rejects_bad_magic_type_and_sizes() {
+        assert!(parse_idx(&[1, 0, 8, 1]).unwrap_err().contains("magic"));
+        assert!(
+            parse_idx(&[0, 0, 0x0d, 1, 0, 0, 0, 0])
+                .unwrap_err()
+                .contains("data type")
+        );
+        assert!(
+            parse_idx(&[0, 0, 8, 2, 0, 0])
+                .unwrap_err()
+                .contains("truncated header")
+        );
+        let short = encode_idx(&[3], &[1, 2]);
+        assert!(parse_idx(&short).unwrap_err().contains("truncated"));
+        let mut long = encode_idx(&[2], &[1, 2]);
+        long.push(9);
+        assert!(parse_idx(&long).unwrap_err().contains("trailing"));
+    }
+
+    #[test]
+    fn truncated_gzip_names_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("t.gz");
+        write_idx(&p, &[100], &[5u8; 100], true).unwrap();
+        let bytes = std::fs::read(&p).unwrap();
+        std::fs::write(&p, &bytes[..bytes.len() / 2]).unwrap();
+        let err = read_idx(&p).unwrap_err().to_string();
+        assert!(err.contains("t.gz"), "{err}");
+        assert!(err.contains("gzip"), "{err}");
+    }
+}

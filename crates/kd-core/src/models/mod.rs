@@ -1,0 +1,6 @@
+//! Models. Each exposes its logits; initialisation and dropout draw from the project's own
+//! seeded streams (not the backend's global RNG) so runs are reproducible and resumable.
+
+pub mod mlp;
+
+pub use mlp::{Activation, Mlp, MlpConfig};

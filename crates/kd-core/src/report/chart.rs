@@ -1,0 +1,219 @@
+//! SVG charts with plotters, in one style for every paper: curves with error bars (sweeps,
+//! training curves) and bar charts with error bars.
+
+use std::path::Path;
+
+use plotters::prelude::*;
+
+use super::stats::MeanStd;
+use super::write_atomic;
+use crate::error::{KdError, Result};
+
+const SIZE: (u32, u32) = (720, 460);
+const PALETTE: [RGBColor; 6] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+];
+
+/// One curve: points (x, mean ± std).
+#[derive(Debug, Clone)]
+pub struct Series {
+    pub name: String,
+    pub points: Vec<(f64, MeanStd)>,
+}
+
+fn chart_err(e: impl std::fmt::Display) -> KdError {
+    KdError::Report(format!("chart: {e}"))
+}
+
+fn bounds(values: impl Iterator<Item = (f64, f64)>) -> (f64, f64) {
+    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (a, b)| {
+        (lo.min(a), hi.max(b))
+    });
+    if !lo.is_finite() || !hi.is_finite() {
+        return (0.0, 1.0);
+    }
+    let pad = ((hi - lo) * 0.08).max(1e-9);
+    (lo - pad, hi + pad)
+}
+
+/// Curves over x with error bars; `log_x` for a logarithmic x axis.
+pub fn line_chart(
+    path: &Path,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[Series],
+    log_x: bool,
+) -> Result<()> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        root.fill(&WHITE).map_err(chart_err)?;
+        let xs = series
+            .iter()
+            .flat_map(|s| s.points.iter().map(|p| (p.0, p.0)));
+        let (x0, x1) = bounds(xs);
+        let ys = series.iter().flat_map(|s| {
+            s.points
+                .iter()
+                .map(|(_, m)| (m.mean - m.std, m.mean + m.std))
+        });
+        let (y0, y1) = bounds(ys);
+        let mut builder = ChartBuilder::on(&root);
+        builder
+            .caption(title, ("sans-serif", 20))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60);
+        macro_rules! draw {
+            ($chart:expr) => {{
+                let mut chart = $chart;
+                chart
+                    .configure_mesh()
+                    .x_desc(x_label)
+                    .y_desc(y_label)
+                    .draw()
+                    .map_err(chart_err)?;
+                for (i, s) in series.iter().enumerate() {
+                    let color = PALETTE[i % PALETTE.len()];
+                    chart
+                        .draw_series(LineSeries::new(
+                            s.points.iter().map(|(x, m)| (*x, m.mean)),
+                            color.stroke_width(2),
+                        ))
+                        .map_err(chart_err)?
+                        .label(s.name.clone())
+                        .legend(move |(x, y)| {
+                            PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
+                        });
+                    chart
+                        .draw_series(s.points.iter().map(|(x, m)| {
+                            ErrorBar::new_vertical(
+                                *x,
+                                m.mean - m.std,
+                                m.mean,
+                                m.mean + m.std,
+                                color.filled(),
+                                6,
+                            )
+                        }))
+                        .map_err(chart_err)?;
+                }
+                chart
+                    .configure_series_labels()
+                    .background_style(WHITE.mix(0.85))
+                    .border_style(BLACK)
+                    .draw()
+                    .map_err(chart_err)?;
+            }};
+        }
+        if log_x {
+            let x0 = x0.max(1e-9);
+            draw!(
+                builder
+                    .build_cartesian_2d((x0..x1).log_scale(), y0..y1)
+                    .map_err(chart_err)?
+            );
+        } else {
+            draw!(
+                builder
+                    .build_cartesian_2d(x0..x1, y0..y1)
+                    .map_err(chart_err)?
+            );
+        }
+        root.present().map_err(chart_err)?;
+    }
+    write_atomic(path, svg.as_bytes())
+}
+
+/// Bars (mean) with error bars (± std), one per label.
+pub fn bar_chart(
+    path: &Path,
+    title: &str,
+    y_label: &str,
+    bars: &[(String, MeanStd)],
+) -> Result<()> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        root.fill(&WHITE).map_err(chart_err)?;
+        let top = bars
+            .iter()
+            .map(|(_, m)| m.mean + m.std)
+            .fold(0.0f64, f64::max)
+            .max(1e-9)
+            * 1.15;
+        let n = bars.len();
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 20))
+            .margin(12)
+            .x_label_area_size(60)
+            .y_label_area_size(60)
+            .build_cartesian_2d((0..n).into_segmented(), 0.0..top)
+            .map_err(chart_err)?;
+        let labels: Vec<String> = bars.iter().map(|(l, _)| l.clone()).collect();
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .y_desc(y_label)
+            .x_labels(n)
+            .x_label_formatter(&|v| match v {
+                SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
+                _ => String::new(),
+            })
+            .draw()
+            .map_err(chart_err)?;
+        for (i, (_, m)) in bars.iter().enumerate() {
+            let color = PALETTE[i % PALETTE.len()];
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [
+                        (SegmentValue::Exact(i), 0.0),
+                        (SegmentValue::Exact(i + 1), m.mean),
+                    ],
+                    color.mix(0.75).filled(),
+                )))
+                .map_err(chart_err)?;
+            chart
+                .draw_series(std::iter::once(ErrorBar::new_vertical(
+                    SegmentValue::CenterOf(i),
+                    m.mean - m.std,
+                    m.mean,
+                    m.mean + m.std,
+                    BLACK.filled(),
+                    10,
+                )))
+                .map_err(chart_err)?;
+        }
+        root.present().map_err(chart_err)?;
+    }
+    write_atomic(path, svg.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn charts_are_written_as_svg() {
+        let tmp = tempfile::tempdir().unwrap();
+        let m = |v: f64| MeanStd::of(&[v, v + 1.0]);
+        let s = vec![Series {
+            name: "30 units".into(),
+            points: vec![(1.0, m(5.0)), (2.5, m(3.0)), (20.0, m(4.0))],
+        }];
+        let p = tmp.path().join("a.svg");
+        line_chart(&p, "sweep", "T", "errors", &s, true).unwrap();
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert!(text.starts_with("<svg"));
+        assert!(text.contains("30 units"));
+        let p = tmp.path().join("b.svg");
+        bar_chart(&p, "bars", "errors", &[("teacher".into(), m(60.0))]).unwrap();
+        assert!(std::fs::read_to_string(&p).unwrap().contains("teacher"));
+    }
+}

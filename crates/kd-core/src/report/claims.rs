@@ -1,0 +1,195 @@
+//! A paper's qualitative claims as checkable comparisons of two measured numbers.
+//! `claims.csv` stores both numbers and the relation, so a checker can recompute every verdict
+//! from the file instead of trusting a stored boolean.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::table::Table;
+use crate::error::{KdError, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Relation {
+    #[serde(rename = "<")]
+    Less,
+    #[serde(rename = "<=")]
+    LessOrEqual,
+    #[serde(rename = ">")]
+    Greater,
+    #[serde(rename = ">=")]
+    GreaterOrEqual,
+}
+
+impl Relation {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Relation::Less => "<",
+            Relation::LessOrEqual => "<=",
+            Relation::Greater => ">",
+            Relation::GreaterOrEqual => ">=",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Relation> {
+        Some(match s {
+            "<" => Relation::Less,
+            "<=" => Relation::LessOrEqual,
+            ">" => Relation::Greater,
+            ">=" => Relation::GreaterOrEqual,
+            _ => return None,
+        })
+    }
+
+    pub fn holds(self, lhs: f64, rhs: f64) -> bool {
+        match self {
+            Relation::Less => lhs < rhs,
+            Relation::LessOrEqual => lhs <= rhs,
+            Relation::Greater => lhs > rhs,
+            Relation::GreaterOrEqual => lhs >= rhs,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Claim {
+    /// Short stable identifier, e.g. `mnist-table/teacher-beats-distilled`.
+    pub id: String,
+    /// The paper's claim in words.
+    pub statement: String,
+    pub lhs_label: String,
+    pub lhs: f64,
+    pub relation: Relation,
+    pub rhs_label: String,
+    pub rhs: f64,
+}
+
+impl Claim {
+    pub fn holds(&self) -> bool {
+        self.relation.holds(self.lhs, self.rhs)
+    }
+
+    /// `label (value) < label (value)`.
+    pub fn evidence(&self) -> String {
+        format!(
+            "{} ({}) {} {} ({})",
+            self.lhs_label,
+            fmt_num(self.lhs),
+            self.relation.symbol(),
+            self.rhs_label,
+            fmt_num(self.rhs)
+        )
+    }
+}
+
+fn fmt_num(v: f64) -> String {
+    if v == v.round() && v.abs() < 1e9 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.4}")
+    }
+}
+
+const HEADER: [&str; 8] = [
+    "id",
+    "statement",
+    "lhs_label",
+    "lhs",
+    "relation",
+    "rhs_label",
+    "rhs",
+    "holds",
+];
+
+pub fn claims_table(claims: &[Claim]) -> Table {
+    let mut t = Table::new(&HEADER);
+    for c in claims {
+        t.push(vec![
+            c.id.clone(),
+            c.statement.clone(),
+            c.lhs_label.clone(),
+            format!("{}", c.lhs),
+            c.relation.symbol().into(),
+            c.rhs_label.clone(),
+            format!("{}", c.rhs),
+            c.holds().to_string(),
+        ]);
+    }
+    t
+}
+
+/// Reads `claims.csv`, recomputing each verdict; a stored verdict that disagrees with its own
+/// numbers is an error (the file was edited or the writer is broken).
+pub fn read_claims(path: &Path) -> Result<Vec<Claim>> {
+    let t = Table::read(path)?;
+    if t.header != HEADER {
+        return Err(KdError::Report(format!(
+            "{}: unexpected header {:?}",
+            path.display(),
+            t.header
+        )));
+    }
+    let bad = |row: usize, what: &str| {
+        KdError::Report(format!("{}: row {}: {what}", path.display(), row + 2))
+    };
+    t.rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let num = |s: &str| s.parse::<f64>().map_err(|_| bad(i, "not a number"));
+            let claim = Claim {
+                id: r[0].clone(),
+                statement: r[1].clone(),
+                lhs_label: r[2].clone(),
+                lhs: num(&r[3])?,
+                relation: Relation::parse(&r[4]).ok_or_else(|| bad(i, "unknown relation"))?,
+                rhs_label: r[5].clone(),
+                rhs: num(&r[6])?,
+            };
+            let stored: bool = r[7]
+                .parse()
+                .map_err(|_| bad(i, "holds is not true/false"))?;
+            if stored != claim.holds() {
+                return Err(bad(i, "stored verdict disagrees with its own numbers"));
+            }
+            Ok(claim)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claim(lhs: f64) -> Claim {
+        Claim {
+            id: "x/y".into(),
+            statement: "a beats b".into(),
+            lhs_label: "a".into(),
+            lhs,
+            relation: Relation::Less,
+            rhs_label: "b".into(),
+            rhs: 2.0,
+        }
+    }
+
+    #[test]
+    fn round_trip_and_tamper_detection() {
+        let tmp = tempfile::tempdir().unwrap();
+        let p = tmp.path().join("claims.csv");
+        claims_table(&[claim(1.0), claim(3.0)]).write(&p).unwrap();
+        let back = read_claims(&p).unwrap();
+        assert!(back[0].holds());
+        assert!(!back[1].holds());
+        let text = std::fs::read_to_string(&p)
+            .unwrap()
+            .replace("false", "true");
+        std::fs::write(&p, text).unwrap();
+        assert!(
+            read_claims(&p)
+                .unwrap_err()
+                .to_string()
+                .contains("disagrees")
+        );
+    }
+}

@@ -1,0 +1,58 @@
+//! Mean and standard deviation over seeds.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MeanStd {
+    pub mean: f64,
+    /// Sample standard deviation (n - 1); 0 for a single value.
+    pub std: f64,
+    pub n: usize,
+}
+
+impl MeanStd {
+    pub fn of(values: &[f64]) -> MeanStd {
+        let n = values.len();
+        if n == 0 {
+            return MeanStd {
+                mean: f64::NAN,
+                std: f64::NAN,
+                n,
+            };
+        }
+        let mean = values.iter().sum::<f64>() / n as f64;
+        let std = if n > 1 {
+            (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt()
+        } else {
+            0.0
+        };
+        MeanStd { mean, std, n }
+    }
+
+    /// `12.3 ± 0.4` with `decimals` decimals.
+    pub fn fmt(&self, decimals: usize) -> String {
+        format!("{:.*} ± {:.*}", decimals, self.mean, decimals, self.std)
+    }
+
+    pub fn scale(&self, factor: f64) -> MeanStd {
+        MeanStd {
+            mean: self.mean * factor,
+            std: self.std * factor.abs(),
+            n: self.n,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sample_std() {
+        let m = MeanStd::of(&[1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(m.mean, 2.5);
+        assert!((m.std - 1.290_994_448_7).abs() < 1e-9);
+        assert_eq!(MeanStd::of(&[5.0]).std, 0.0);
+        assert_eq!(m.fmt(1), "2.5 ± 1.3");
+    }
+}

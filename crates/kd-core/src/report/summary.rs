@@ -1,0 +1,123 @@
+//! The Markdown summary of one paper and profile. Each experiment writes its own section
+//! (`<experiment>.md`) and claims (`<experiment>.claims.csv`); `summary.md` and `claims.csv`
+//! are assembled from whatever experiments the output directory holds, so running a subset
+//! (`--only`) refreshes those sections and keeps the others.
+
+use std::path::Path;
+
+use super::claims::{Claim, claims_table, read_claims};
+use super::stats::MeanStd;
+use super::table::{Table, markdown_table};
+use super::write_atomic;
+use crate::error::{KdError, Result};
+
+/// One experiment's part of the summary.
+#[derive(Debug, Clone, Default)]
+pub struct Section {
+    pub experiment: String,
+    pub title: String,
+    pub body: String,
+    pub claims: Vec<Claim>,
+}
+
+impl Section {
+    pub fn new(experiment: &str, title: &str) -> Self {
+        Section {
+            experiment: experiment.into(),
+            title: title.into(),
+            ..Default::default()
+        }
+    }
+
+    pub fn text(&mut self, md: &str) {
+        self.body.push_str(md);
+        self.body.push_str("\n\n");
+    }
+
+    pub fn table(&mut self, header: &[&str], rows: &[Vec<String>]) {
+        let header: Vec<String> = header.iter().map(|s| s.to_string()).collect();
+        self.body.push_str(&markdown_table(&header, rows));
+        self.body.push('\n');
+    }
+
+    pub fn claim(&mut self, claim: Claim) {
+        self.claims.push(claim);
+    }
+
+    fn render(&self) -> String {
+        let mut out = format!("## {}\n\n{}", self.title, self.body);
+        if !self.claims.is_empty() {
+            out.push_str("Claims:\n\n");
+            for c in &self.claims {
+                out.push_str(&format!(
+                    "- **{}** {} — {}\n",
+                    if c.holds() { "HOLDS" } else { "FAILS" },
+                    c.statement,
+                    c.evidence()
+                ));
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    /// Writes `<experiment>.md` and `<experiment>.claims.csv` into `dir`.
+    pub fn write(&self, dir: &Path) -> Result<()> {
+        write_atomic(
+            &dir.join(format!("{}.md", self.experiment)),
+            self.render().as_bytes(),
+        )?;
+        claims_table(&self.claims).write(&dir.join(format!("{}.claims.csv", self.experiment)))
+    }
+}
+
+/// A row "quantity | paper | ours (mean ± std) | delta" of a paper-vs-ours table.
+pub fn paper_row(
+    quantity: &str,
+    paper: Option<f64>,
+    ours: MeanStd,
+    decimals: usize,
+) -> Vec<String> {
+    let (p, d) = match paper {
+        Some(p) => (
+            format!("{p:.decimals$}"),
+            format!("{:+.decimals$}", ours.mean - p),
+        ),
+        None => ("–".into(), "–".into()),
+    };
+    vec![quantity.into(), p, ours.fmt(decimals), d]
+}
+
+/// Builds `summary.md` and `claims.csv` from the sections present in `dir`, in `order`.
+pub struct Summary;
+
+impl Summary {
+    pub fn assemble(dir: &Path, title: &str, preamble: &str, order: &[&str]) -> Result<()> {
+        let mut md = format!("# {title}\n\n{preamble}\n\n");
+        let mut all_claims: Vec<Claim> = Vec::new();
+        let mut present = 0;
+        for exp in order {
+            let section = dir.join(format!("{exp}.md"));
+            if !section.is_file() {
+                continue;
+            }
+            present += 1;
+            md.push_str(&std::fs::read_to_string(&section).map_err(|e| KdError::io(&section, e))?);
+            all_claims.extend(read_claims(&dir.join(format!("{exp}.claims.csv")))?);
+        }
+        if present == 0 {
+            return Err(KdError::Report(format!(
+                "no experiment results in {}",
+                dir.display()
+            )));
+        }
+        let held = all_claims.iter().filter(|c| c.holds()).count();
+        md.push_str(&format!(
+            "## Claims overall\n\n{held} of {} claims hold.\n",
+            all_claims.len()
+        ));
+        write_atomic(&dir.join("summary.md"), md.as_bytes())?;
+        let table: Table = claims_table(&all_claims);
+        table.write(&dir.join("claims.csv"))
+    }
+}

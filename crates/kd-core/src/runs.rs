@@ -1,0 +1,127 @@
+//! The run store: each trained model lives in `runs/<key>/`, where the key is a hash of its
+//! full configuration (model, data, method, teacher's key, hyperparameters, seed). A run that
+//! several experiments need (a teacher) is trained once and found again by its key.
+//!
+//! Layout of a run directory:
+//! - `config.json`   the full configuration that produced the key;
+//! - `checkpoint/`   while training: `epoch-N/{model,optim}.bpk` + `progress.json` (latest
+//!                   complete epoch), removed when the run finishes;
+//! - `metrics.csv`   one row per epoch;
+//! - `model.bpk`     final weights (burnpack);
+//! - `manifest.json` written last: its presence marks the run complete.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::data::images::hex;
+use crate::error::{KdError, Result};
+
+/// Bumped whenever a change to the training code changes what a configuration produces, so old
+/// runs are not reused for new code.
+pub const RUN_FORMAT_VERSION: u32 = 1;
+
+/// The Burn version this workspace pins (checked against Cargo.lock by a test).
+pub const BURN_VERSION: &str = "0.22.1";
+
+#[derive(Debug, Clone)]
+pub struct RunStore {
+    pub root: PathBuf,
+}
+
+/// Provenance of a finished run.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Manifest {
+    pub key: String,
+    pub label: String,
+    pub config: serde_json::Value,
+    pub seed: u64,
+    pub git_commit: String,
+    pub burn_version: String,
+    pub device: String,
+    pub wall_seconds: f64,
+    pub epochs: usize,
+    pub finished_unix: u64,
+}
+
+impl RunStore {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        RunStore { root: root.into() }
+    }
+
+    /// The key of a configuration: 16 hex digits of sha256 over its JSON and the format version.
+    pub fn key<T: Serialize>(config: &T) -> String {
+        let json = serde_json::to_string(config).expect("configs serialize");
+        let mut h = Sha256::new();
+        h.update(RUN_FORMAT_VERSION.to_le_bytes());
+        h.update(json.as_bytes());
+        hex(&h.finalize()[..8])
+    }
+
+    pub fn dir(&self, key: &str) -> PathBuf {
+        self.root.join(key)
+    }
+
+    /// The manifest of a completed run, if there is one.
+    pub fn completed(&self, key: &str) -> Result<Option<Manifest>> {
+        let path = self.dir(key).join("manifest.json");
+        if !path.is_file() {
+            return Ok(None);
+        }
+        read_json(&path).map(Some)
+    }
+}
+
+pub fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
+    let text = std::fs::read_to_string(path).map_err(|e| KdError::io(path, e))?;
+    serde_json::from_str(&text).map_err(|e| KdError::Record {
+        path: path.into(),
+        reason: format!("unreadable JSON ({e})"),
+    })
+}
+
+pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+    let text = serde_json::to_string_pretty(value).expect("serializable");
+    crate::report::write_atomic(path, text.as_bytes())
+}
+
+/// `git describe --always --dirty` of the working tree, or "unknown" outside git.
+pub fn git_commit() -> String {
+    std::process::Command::new("git")
+        .args(["describe", "--always", "--dirty", "--abbrev=12"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_depends_on_every_field() {
+        #[derive(Serialize)]
+        struct C {
+            a: u32,
+            b: f64,
+        }
+        let k = RunStore::key(&C { a: 1, b: 0.5 });
+        assert_eq!(k.len(), 16);
+        assert_eq!(k, RunStore::key(&C { a: 1, b: 0.5 }));
+        assert_ne!(k, RunStore::key(&C { a: 2, b: 0.5 }));
+        assert_ne!(k, RunStore::key(&C { a: 1, b: 0.25 }));
+    }
+
+    #[test]
+    fn burn_version_matches_the_lock_file() {
+        let lock =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.lock"))
+                .unwrap();
+        let expected = format!("name = \"burn\"\nversion = \"{BURN_VERSION}\"");
+        assert!(lock.contains(&expected));
+    }
+}

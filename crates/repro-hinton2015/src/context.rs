@@ -1,0 +1,115 @@
+//! What every experiment of this paper shares: the data splits, the trainer, the profile's
+//! settings, the seeds and the architectures of Hinton et al.'s teacher and students.
+
+use std::path::PathBuf;
+
+use kd_core::Result;
+use kd_core::data::{Splits, Subset};
+use kd_core::methods::{HardLabels, Method, SoftTargets};
+use kd_core::models::{Activation, MlpConfig};
+use kd_core::train::{TrainSpec, TrainedRun, Trainer};
+
+use crate::profile::Settings;
+
+pub struct Context {
+    pub splits: Splits,
+    pub trainer: Trainer,
+    pub settings: Settings,
+    pub seeds: Vec<u64>,
+    pub out: PathBuf,
+}
+
+impl Context {
+    /// 784-1200-1200-10, dropout 20% on inputs and 50% on hidden units, max-norm weights,
+    /// trained on inputs jittered by up to 2 pixels.
+    pub fn teacher_model(&self) -> MlpConfig {
+        let d = self.splits.input_dim();
+        MlpConfig {
+            widths: vec![d, 1200, 1200, self.splits.num_classes()],
+            activation: Activation::Relu,
+            input_dropout: 0.2,
+            hidden_dropout: 0.5,
+            max_norm: Some(3.5),
+        }
+    }
+
+    /// 784-w-w-10 without any regularization.
+    pub fn student_model(&self, width: usize) -> MlpConfig {
+        let d = self.splits.input_dim();
+        MlpConfig::plain(&[d, width, width, self.splits.num_classes()])
+    }
+
+    /// The teacher of seed `seed` (trained once, then found in the run store).
+    pub fn teacher(&self, seed: u64) -> Result<TrainedRun> {
+        let s = &self.settings;
+        let spec = TrainSpec {
+            model: self.teacher_model(),
+            dataset: self.splits.dataset.clone(),
+            splits: self.splits.fingerprint(),
+            transfer: Subset::All,
+            method: Method::HardLabels(HardLabels {}),
+            teacher: None,
+            optimizer: s.teacher_optimizer.clone(),
+            schedule: s.schedule.clone(),
+            epochs: s.teacher_epochs,
+            batch_size: s.batch_size,
+            jitter: Some(2),
+            seed,
+        };
+        self.trainer
+            .train(&format!("teacher seed {seed}"), &spec, &self.splits, None)
+    }
+
+    /// Soft targets at temperature `t` with the profile's hard-label weight.
+    pub fn soft_targets(&self, temperature: f64) -> Method {
+        Method::SoftTargets(SoftTargets {
+            temperature,
+            hard_weight: self.settings.hard_weight,
+        })
+    }
+
+    /// A student of hidden width `width` trained by `method` on the `transfer` part of the
+    /// training split (unjittered, as in the paper), with the teacher of the same seed when the
+    /// method distils.
+    pub fn student(
+        &self,
+        label: &str,
+        width: usize,
+        method: Method,
+        transfer: Subset,
+        seed: u64,
+    ) -> Result<TrainedRun> {
+        let s = &self.settings;
+        let teacher = if method.needs_teacher() {
+            Some(self.teacher(seed)?)
+        } else {
+            None
+        };
+        let n = self.splits.train.subset(&transfer).len();
+        let spec = TrainSpec {
+            model: self.student_model(width),
+            dataset: self.splits.dataset.clone(),
+            splits: self.splits.fingerprint(),
+            transfer,
+            method,
+            teacher: teacher.as_ref().map(|t| t.key.clone()),
+            optimizer: s.student_optimizer.clone(),
+            schedule: s.schedule.clone(),
+            epochs: s.epochs_for(n, self.splits.train.len()),
+            batch_size: s.batch_size,
+            jitter: None,
+            seed,
+        };
+        self.trainer.train(
+            &format!("{label} seed {seed}"),
+            &spec,
+            &self.splits,
+            teacher.as_ref(),
+        )
+    }
+
+    /// Scales an error count on our test set to the paper's 10,000 test images.
+    pub fn per_10k(&self, errors: f64) -> f64 {
+        errors * crate::paper::TEST_SET_SIZE / self.splits.test.len() as f64
+    }
+}

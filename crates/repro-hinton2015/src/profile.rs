@@ -1,0 +1,100 @@
+//! The schedules of each profile. `cpu` is sized so the whole paper runs in under 30 minutes on
+//! two cores on the bundled 10,000 digits while keeping the paper's architectures; `paper`
+//! follows the paper's setting on full MNIST (long schedules, for a GPU).
+
+use kd_core::cli::Profile;
+use kd_core::data::SplitSpec;
+use kd_core::train::{LrSchedule, OptimizerSpec};
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub default_dataset: &'static str,
+    pub split: SplitSpec,
+    pub teacher_epochs: usize,
+    /// Epochs of a student trained on the whole training split; students on a smaller transfer
+    /// set get proportionally more epochs (the same number of gradient steps), capped at
+    /// `max_epoch_factor` times as many.
+    pub student_epochs: usize,
+    pub max_epoch_factor: usize,
+    pub batch_size: usize,
+    pub teacher_optimizer: OptimizerSpec,
+    pub student_optimizer: OptimizerSpec,
+    pub schedule: LrSchedule,
+    /// Hidden width of the paper's large student (800) and the sweep's two sizes.
+    pub student_width: usize,
+    pub sweep_widths: [usize; 2],
+    /// Weight of the hard-label term in the distillation objective.
+    pub hard_weight: f64,
+    /// Candidate logit-bias shifts (chosen on the validation split).
+    pub bias_grid: Vec<f32>,
+}
+
+fn sgd(lr: f64) -> OptimizerSpec {
+    OptimizerSpec::Sgd {
+        lr,
+        momentum: 0.9,
+        nesterov: true,
+        weight_decay: 0.0,
+    }
+}
+
+impl Settings {
+    pub fn for_profile(profile: Profile) -> Settings {
+        let common = Settings {
+            default_dataset: "mnist-10k",
+            split: SplitSpec {
+                validation: 1000,
+                max_train: None,
+                max_test: None,
+            },
+            teacher_epochs: 40,
+            student_epochs: 20,
+            max_epoch_factor: 40,
+            batch_size: 128,
+            teacher_optimizer: sgd(0.1),
+            student_optimizer: sgd(0.05),
+            schedule: LrSchedule::Cosine {
+                final_fraction: 0.0,
+            },
+            student_width: 800,
+            sweep_widths: [30, 300],
+            hard_weight: 0.1,
+            bias_grid: (0..=60).map(|k| k as f32 * 0.25).collect(),
+        };
+        match profile {
+            Profile::Smoke => Settings {
+                split: SplitSpec {
+                    validation: 200,
+                    max_train: Some(600),
+                    max_test: Some(500),
+                },
+                teacher_epochs: 3,
+                student_epochs: 2,
+                max_epoch_factor: 4,
+                student_width: 100,
+                sweep_widths: [30, 100],
+                bias_grid: (0..=20).map(|k| k as f32 * 0.5).collect(),
+                ..common
+            },
+            Profile::Cpu => common,
+            Profile::Paper => Settings {
+                default_dataset: "mnist",
+                split: SplitSpec {
+                    validation: 5000,
+                    max_train: None,
+                    max_test: None,
+                },
+                teacher_epochs: 200,
+                student_epochs: 100,
+                sweep_widths: [30, 800],
+                ..common
+            },
+        }
+    }
+
+    /// Epochs for a transfer set of `n` images when the whole split has `full` images.
+    pub fn epochs_for(&self, n: usize, full: usize) -> usize {
+        let factor = (full as f64 / n.max(1) as f64).min(self.max_epoch_factor as f64);
+        ((self.student_epochs as f64) * factor).round().max(1.0) as usize
+    }
+}
