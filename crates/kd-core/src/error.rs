@@ -49,6 +49,9 @@ pub enum KdError {
         value: f64,
     },
 
+    #[error("run `{run}` stopped after epoch {epochs} as requested; continue it with --resume")]
+    Interrupted { run: String, epochs: usize },
+
     #[error("invalid configuration: {0}")]
     Config(String),
 

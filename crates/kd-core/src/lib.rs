@@ -9,6 +9,7 @@ pub mod error;
 pub mod losses;
 pub mod methods;
 pub mod models;
+pub mod perf;
 pub mod report;
 pub mod rng;
 pub mod runs;

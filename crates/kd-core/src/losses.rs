@@ -171,22 +171,21 @@ mod tests {
             &S,
         );
         let h = 1e-2f32;
-        for k in 0..12 {
+        for (k, &gk) in g.iter().enumerate() {
             let (r, c) = (k / 4, k % 4);
             let mut plus = S;
             plus[r][c] += h;
             let mut minus = S;
             minus[r][c] -= h;
             let fd = (loss(&plus) - loss(&minus)) / (2.0 * h as f64);
-            assert!((g[k] as f64 - fd).abs() < 2e-3, "k={k}: {} vs {fd}", g[k]);
+            assert!((gk as f64 - fd).abs() < 2e-3, "k={k}: {gk} vs {fd}");
         }
     }
 
     #[test]
     fn high_temperature_gradient_tends_to_logit_difference() {
         // For zero-mean logits, dKL/ds -> (s - t) / (N T^2) per sample as T grows (Hinton et al.
-        // eq. 3), i.e. T^2 times the gradient tends to the logit-regression gradient / N... here
-        // with the batch mean: (s - t) / (N * batch).
+        // eq. 3, N classes); with the batch mean, (s - t) / (N T^2 batch).
         let zero_mean = |x: [[f32; 4]; 3]| {
             x.map(|r| {
                 let m = r.iter().sum::<f32>() / 4.0;
@@ -197,17 +196,17 @@ mod tests {
         let dev = Device::flex();
         let temp = 200.0;
         let g = grad_of(|x| soft_target_kl(x, t2(&t, &dev).autodiff(), temp), &s);
-        for k in 0..12 {
+        for (k, &gk) in g.iter().enumerate() {
             let (r, c) = (k / 4, k % 4);
             let limit = (s[r][c] - t[r][c]) as f64 / (4.0 * temp * temp * 3.0);
-            let rel = (g[k] as f64 - limit).abs() / limit.abs().max(1e-9);
-            assert!(rel < 0.02, "k={k}: {} vs {limit}", g[k]);
+            let rel = (gk as f64 - limit).abs() / limit.abs().max(1e-9);
+            assert!(rel < 0.02, "k={k}: {gk} vs {limit}");
         }
         // ...and logit regression's gradient is (s - t) / batch, i.e. N T^2 times that.
         let gl = grad_of(|x| logit_regression(x, t2(&t, &dev).autodiff()), &s);
-        for k in 0..12 {
+        for (k, &gk) in gl.iter().enumerate() {
             let (r, c) = (k / 4, k % 4);
-            assert!((gl[k] - (s[r][c] - t[r][c]) / 3.0).abs() < 1e-6);
+            assert!((gk - (s[r][c] - t[r][c]) / 3.0).abs() < 1e-6);
         }
     }
 

@@ -5,7 +5,7 @@
 //! Layout of a run directory:
 //! - `config.json`   the full configuration that produced the key;
 //! - `checkpoint/`   while training: `epoch-N/{model,optim}.bpk` + `progress.json` (latest
-//!                   complete epoch), removed when the run finishes;
+//!   complete epoch), removed when the run finishes;
 //! - `metrics.csv`   one row per epoch;
 //! - `model.bpk`     final weights (burnpack);
 //! - `manifest.json` written last: its presence marks the run complete.

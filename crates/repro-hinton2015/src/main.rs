@@ -37,6 +37,7 @@ struct Cli {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    kd_core::perf::flush_denormals();
     match run(&cli.common) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -73,11 +74,9 @@ fn run(args: &CommonArgs) -> kd_core::Result<()> {
     let ctx = Context {
         splits,
         trainer: Trainer {
-            device,
-            device_name: args.device.clone(),
-            store: RunStore::new(args.runs_dir()),
             resume: args.resume,
             progress: std::io::stderr().is_terminal(),
+            ..Trainer::new(device, &args.device, RunStore::new(args.runs_dir()))
         },
         settings,
         seeds,

@@ -11,11 +11,11 @@ pub struct Settings {
     pub default_dataset: &'static str,
     pub split: SplitSpec,
     pub teacher_epochs: usize,
-    /// Epochs of a student trained on the whole training split; students on a smaller transfer
-    /// set get proportionally more epochs (the same number of gradient steps), capped at
-    /// `max_epoch_factor` times as many.
+    /// Epochs of every student. A student on a smaller transfer set repeats it within each
+    /// epoch (the same number of gradient steps as on the whole split), at most
+    /// `max_repeats` times.
     pub student_epochs: usize,
-    pub max_epoch_factor: usize,
+    pub max_repeats: usize,
     pub batch_size: usize,
     pub teacher_optimizer: OptimizerSpec,
     pub student_optimizer: OptimizerSpec,
@@ -49,7 +49,7 @@ impl Settings {
             },
             teacher_epochs: 40,
             student_epochs: 20,
-            max_epoch_factor: 40,
+            max_repeats: 40,
             batch_size: 128,
             teacher_optimizer: sgd(0.1),
             student_optimizer: sgd(0.05),
@@ -65,18 +65,27 @@ impl Settings {
             Profile::Smoke => Settings {
                 split: SplitSpec {
                     validation: 200,
-                    max_train: Some(600),
+                    max_train: Some(1000),
                     max_test: Some(500),
                 },
-                teacher_epochs: 3,
-                student_epochs: 2,
-                max_epoch_factor: 4,
+                teacher_epochs: 6,
+                student_epochs: 4,
+                max_repeats: 4,
                 student_width: 100,
                 sweep_widths: [30, 100],
                 bias_grid: (0..=20).map(|k| k as f32 * 0.5).collect(),
                 ..common
             },
-            Profile::Cpu => common,
+            // Other datasets (e.g. fashion-mnist) are cut to the size of the bundled one so the
+            // profile keeps its time budget.
+            Profile::Cpu => Settings {
+                split: SplitSpec {
+                    validation: 1000,
+                    max_train: Some(7000),
+                    max_test: None,
+                },
+                ..common
+            },
             Profile::Paper => Settings {
                 default_dataset: "mnist",
                 split: SplitSpec {
@@ -92,9 +101,9 @@ impl Settings {
         }
     }
 
-    /// Epochs for a transfer set of `n` images when the whole split has `full` images.
-    pub fn epochs_for(&self, n: usize, full: usize) -> usize {
-        let factor = (full as f64 / n.max(1) as f64).min(self.max_epoch_factor as f64);
-        ((self.student_epochs as f64) * factor).round().max(1.0) as usize
+    /// Passes per epoch over a transfer set of `n` images when the whole split has `full`.
+    pub fn repeats_for(&self, n: usize, full: usize) -> usize {
+        let factor = (full as f64 / n.max(1) as f64).min(self.max_repeats as f64);
+        factor.round().max(1.0) as usize
     }
 }

@@ -11,27 +11,30 @@ use rand::rngs::StdRng;
 
 use crate::data::images::ImageSet;
 
-/// The indices `0..len` as a Burn dataset; the data loader shuffles them, the batcher looks the
-/// samples up, so no sample is ever copied into a per-item struct.
+/// Sample indices as a Burn dataset: `samples` indices, each repeated `repeats` times (so one
+/// epoch over a small transfer set can hold as many steps as an epoch over the full set). The
+/// data loader shuffles them, the batcher looks the samples up, so no sample is ever copied
+/// into a per-item struct.
 #[derive(Debug, Clone, Copy)]
 pub struct IndexDataset {
-    pub len: usize,
+    pub samples: usize,
+    pub repeats: usize,
 }
 
 impl Dataset<usize> for IndexDataset {
     fn get(&self, index: usize) -> Result<usize, DatasetError> {
-        if index < self.len {
-            Ok(index)
+        if index < self.len() {
+            Ok(index % self.samples)
         } else {
             Err(DatasetError::new(std::io::Error::other(format!(
-                "index {index} out of range for {} samples",
-                self.len
+                "index {index} out of range for {} samples x {} repeats",
+                self.samples, self.repeats
             ))))
         }
     }
 
     fn len(&self) -> usize {
-        self.len
+        self.samples * self.repeats
     }
 }
 
@@ -179,6 +182,18 @@ mod tests {
         let t: Vec<f32> = floats(b.teacher_logits.unwrap());
         assert_eq!(t[0], 10.0);
         assert_eq!(t[10], 0.0);
+    }
+
+    #[test]
+    fn repeated_indices_cycle_through_the_samples() {
+        let ds = IndexDataset {
+            samples: 3,
+            repeats: 2,
+        };
+        assert_eq!(ds.len(), 6);
+        let got: Vec<usize> = (0..6).map(|i| ds.get(i).unwrap()).collect();
+        assert_eq!(got, vec![0, 1, 2, 0, 1, 2]);
+        assert!(ds.get(6).is_err());
     }
 
     #[test]

@@ -160,13 +160,14 @@ pub struct Locations {
 }
 
 impl Locations {
-    /// The usual locations: the flag, `$KD_DATA_DIR`, the workspace `data/`, downloads allowed.
+    /// The usual locations: the flag, `$KD_DATA_DIR`, the workspace `data/`; downloads allowed
+    /// unless `$KD_OFFLINE` is set (to fail fast instead of waiting for a network).
     pub fn standard(data_dir: Option<PathBuf>) -> Self {
         Locations {
             data_dir,
             env_dir: std::env::var_os("KD_DATA_DIR").map(PathBuf::from),
             workspace_dir: Some(workspace_data_dir()),
-            allow_download: true,
+            allow_download: std::env::var_os("KD_OFFLINE").is_none(),
         }
     }
 }

@@ -79,7 +79,7 @@ impl Method {
         let weight_ok = |w: f64| (0.0..=1.0).contains(&w);
         match self {
             Method::HardLabels(_) => Ok(()),
-            Method::SoftTargets(m) if !(m.temperature > 0.0) => {
+            Method::SoftTargets(m) if m.temperature.is_nan() || m.temperature <= 0.0 => {
                 bad(format!("temperature must be > 0, got {}", m.temperature))
             }
             Method::SoftTargets(m) if !weight_ok(m.hard_weight) => bad(format!(

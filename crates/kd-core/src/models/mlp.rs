@@ -72,7 +72,7 @@ impl MlpConfig {
             }
         }
         if let Some(c) = self.max_norm
-            && !(c > 0.0)
+            && (c.is_nan() || c <= 0.0)
         {
             return bad(format!("max-norm must be positive, got {c}"));
         }

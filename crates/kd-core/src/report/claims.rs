@@ -1,6 +1,10 @@
 //! A paper's qualitative claims as checkable comparisons of two measured numbers.
 //! `claims.csv` stores both numbers and the relation, so a checker can recompute every verdict
 //! from the file instead of trusting a stored boolean.
+//!
+//! A claim is *required* when the reproduction's definition of done names it: CI fails if a
+//! required claim fails in the committed `cpu` results. Every other claim is reported, with its
+//! verdict, and never hidden.
 
 use std::path::Path;
 
@@ -62,6 +66,8 @@ pub struct Claim {
     pub relation: Relation,
     pub rhs_label: String,
     pub rhs: f64,
+    /// CI fails when a required claim does not hold.
+    pub required: bool,
 }
 
 impl Claim {
@@ -90,7 +96,7 @@ fn fmt_num(v: f64) -> String {
     }
 }
 
-const HEADER: [&str; 8] = [
+const HEADER: [&str; 9] = [
     "id",
     "statement",
     "lhs_label",
@@ -98,6 +104,7 @@ const HEADER: [&str; 8] = [
     "relation",
     "rhs_label",
     "rhs",
+    "required",
     "holds",
 ];
 
@@ -112,6 +119,7 @@ pub fn claims_table(claims: &[Claim]) -> Table {
             c.relation.symbol().into(),
             c.rhs_label.clone(),
             format!("{}", c.rhs),
+            c.required.to_string(),
             c.holds().to_string(),
         ]);
     }
@@ -145,8 +153,11 @@ pub fn read_claims(path: &Path) -> Result<Vec<Claim>> {
                 relation: Relation::parse(&r[4]).ok_or_else(|| bad(i, "unknown relation"))?,
                 rhs_label: r[5].clone(),
                 rhs: num(&r[6])?,
+                required: r[7]
+                    .parse()
+                    .map_err(|_| bad(i, "required is not true/false"))?,
             };
-            let stored: bool = r[7]
+            let stored: bool = r[8]
                 .parse()
                 .map_err(|_| bad(i, "holds is not true/false"))?;
             if stored != claim.holds() {
@@ -170,6 +181,7 @@ mod tests {
             relation: Relation::Less,
             rhs_label: "b".into(),
             rhs: 2.0,
+            required: true,
         }
     }
 
@@ -183,7 +195,7 @@ mod tests {
         assert!(!back[1].holds());
         let text = std::fs::read_to_string(&p)
             .unwrap()
-            .replace("false", "true");
+            .replace("true,false", "true,true");
         std::fs::write(&p, text).unwrap();
         assert!(
             read_claims(&p)

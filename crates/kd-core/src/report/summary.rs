@@ -50,9 +50,10 @@ impl Section {
             out.push_str("Claims:\n\n");
             for c in &self.claims {
                 out.push_str(&format!(
-                    "- **{}** {} — {}\n",
+                    "- **{}** {}{} — {}\n",
                     if c.holds() { "HOLDS" } else { "FAILS" },
                     c.statement,
+                    if c.required { " (required)" } else { "" },
                     c.evidence()
                 ));
             }
@@ -112,9 +113,13 @@ impl Summary {
             )));
         }
         let held = all_claims.iter().filter(|c| c.holds()).count();
+        let required: Vec<&Claim> = all_claims.iter().filter(|c| c.required).collect();
+        let required_held = required.iter().filter(|c| c.holds()).count();
         md.push_str(&format!(
-            "## Claims overall\n\n{held} of {} claims hold.\n",
-            all_claims.len()
+            "## Claims overall\n\n{held} of {} claims hold; {required_held} of the {} \
+             required ones (the definition of done, checked by CI) hold.\n",
+            all_claims.len(),
+            required.len()
         ));
         write_atomic(&dir.join("summary.md"), md.as_bytes())?;
         let table: Table = claims_table(&all_claims);

@@ -48,6 +48,9 @@ pub struct TrainSpec {
     pub optimizer: OptimizerSpec,
     pub schedule: LrSchedule,
     pub epochs: usize,
+    /// Passes over the transfer set per epoch (> 1 gives a small transfer set as many steps
+    /// per epoch as a large one).
+    pub repeats: usize,
     pub batch_size: usize,
     /// Maximum translation in pixels of the jitter augmentation, if used.
     pub jitter: Option<usize>,
@@ -62,13 +65,14 @@ impl TrainSpec {
     pub fn validate(&self) -> Result<()> {
         self.model.validate()?;
         self.method.validate()?;
-        if self.epochs == 0 || self.batch_size == 0 {
+        if self.epochs == 0 || self.batch_size == 0 || self.repeats == 0 {
             return Err(KdError::Config(format!(
-                "epochs and batch size must be positive (got {} and {})",
-                self.epochs, self.batch_size
+                "epochs, repeats and batch size must be positive (got {}, {} and {})",
+                self.epochs, self.repeats, self.batch_size
             )));
         }
-        if !(self.optimizer.base_lr() > 0.0) {
+        let lr = self.optimizer.base_lr();
+        if lr.is_nan() || lr <= 0.0 {
             return Err(KdError::Config(format!(
                 "learning rate must be positive, got {}",
                 self.optimizer.base_lr()
@@ -160,6 +164,9 @@ pub struct Trainer {
     /// Continue an interrupted run from its last checkpoint instead of starting it over.
     pub resume: bool,
     pub progress: bool,
+    /// Stop a run after this many epochs, leaving its checkpoint as a killed run would (for
+    /// testing resume); the call then fails with [`KdError::Interrupted`].
+    pub stop_after_epochs: Option<usize>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -170,6 +177,18 @@ struct Progress {
 }
 
 impl Trainer {
+    /// A trainer on `device` storing runs in `store`; no resume, no progress bars.
+    pub fn new(device: Device, device_name: &str, store: RunStore) -> Self {
+        Trainer {
+            device,
+            device_name: device_name.into(),
+            store,
+            resume: false,
+            progress: false,
+            stop_after_epochs: None,
+        }
+    }
+
     /// Trains the run `spec` describes, or loads it if the store already has it.
     pub fn train(
         &self,
@@ -273,7 +292,7 @@ impl Trainer {
         }
         let teacher_logits =
             teacher.map(|t| Arc::new(logits_of(&t.model, &transfer, &self.device)));
-        let iters = transfer.len().div_ceil(spec.batch_size);
+        let iters = (transfer.len() * spec.repeats).div_ceil(spec.batch_size);
         let term_names = spec.method.term_names();
         let bar = self.progress_bar(label, (spec.epochs - progress.epochs_done) * iters);
 
@@ -298,7 +317,8 @@ impl Trainer {
                 .num_workers(0)
                 .set_device(ad.clone())
                 .build(IndexDataset {
-                    len: transfer.len(),
+                    samples: transfer.len(),
+                    repeats: spec.repeats,
                 });
             let mut dropout = stream_rng(spec.seed, "dropout", epoch);
             let mut sums = vec![0.0f64; term_names.len()];
@@ -308,44 +328,33 @@ impl Trainer {
                 lr = spec
                     .schedule
                     .lr(spec.optimizer.base_lr(), epoch, iter, iters, spec.epochs);
-                let b = batch.labels.dims()[0];
-                let logits = model.forward(batch.images.clone(), Some(&mut dropout));
-                let terms = spec.method.loss_terms(logits.clone(), &batch);
-                // One read-back per step: every term's value and the number of correct answers.
-                let hits = logits
-                    .clone()
-                    .inner()
-                    .argmax(1)
-                    .reshape([b])
-                    .equal(batch.labels.clone().inner())
-                    .int()
-                    .sum()
-                    .float();
-                let mut parts: Vec<Tensor<1>> =
-                    terms.terms.iter().map(|(_, t)| t.clone().inner()).collect();
-                parts.push(hits);
-                let values = crate::tensors::floats(Tensor::cat(parts, 0));
+                let (next, stats) = train_step(
+                    model,
+                    &mut optim,
+                    &spec.method,
+                    &batch,
+                    &mut dropout,
+                    lr,
+                    spec.model.max_norm,
+                );
+                model = next;
                 for (i, name) in term_names.iter().enumerate() {
-                    if !values[i].is_finite() {
+                    let value = stats.terms[i];
+                    if !value.is_finite() {
                         bar.abandon();
                         return Err(KdError::NonFiniteLoss {
                             run: label.into(),
                             epoch: epoch + 1,
                             batch: iter + 1,
                             term: name.to_string(),
-                            value: values[i] as f64,
+                            value: value as f64,
                         });
                     }
-                    sums[i] += values[i] as f64;
+                    sums[i] += value as f64;
                 }
-                correct += values[term_names.len()] as f64;
-                seen += b;
+                correct += stats.correct as f64;
+                seen += stats.batch_size;
                 batches += 1;
-                let grads = GradientsParams::from_grads(terms.total().backward(), &model);
-                model = optim.step(lr, model, grads);
-                if let Some(c) = spec.model.max_norm {
-                    model = model.constrain_max_norm(c);
-                }
                 bar.inc(1);
             }
             let valid = model.valid();
@@ -380,6 +389,13 @@ impl Trainer {
             progress.epochs_done = epoch + 1;
             progress.wall_seconds += seconds;
             save_checkpoint(&ckpt_dir, &model, &optim, &progress)?;
+            if self.stop_after_epochs == Some(epoch + 1) && epoch + 1 < spec.epochs {
+                bar.abandon();
+                return Err(KdError::Interrupted {
+                    run: label.into(),
+                    epochs: epoch + 1,
+                });
+            }
         }
         bar.finish_and_clear();
 
@@ -431,6 +447,58 @@ impl Trainer {
         bar.set_message(label.to_string());
         bar
     }
+}
+
+/// What one optimisation step reports.
+#[derive(Debug, Clone)]
+pub struct StepStats {
+    /// The value of each loss term, in [`Method::term_names`] order.
+    pub terms: Vec<f32>,
+    /// Correctly classified samples of the batch (training mode, i.e. with dropout).
+    pub correct: f32,
+    pub batch_size: usize,
+}
+
+/// One optimisation step of `model` (on the autodiff device) on `batch`: forward with dropout,
+/// the method's loss terms, backward, optimizer step, max-norm projection. Reads back all
+/// statistics at once (one device sync per step).
+pub fn train_step(
+    model: Mlp,
+    optim: &mut ModuleOptimizer,
+    method: &Method,
+    batch: &crate::data::DigitBatch,
+    dropout: &mut rand::rngs::StdRng,
+    lr: f64,
+    max_norm: Option<f64>,
+) -> (Mlp, StepStats) {
+    let b = batch.labels.dims()[0];
+    let logits = model.forward(batch.images.clone(), Some(dropout));
+    let terms = method.loss_terms(logits.clone(), batch);
+    let hits = logits
+        .inner()
+        .argmax(1)
+        .reshape([b])
+        .equal(batch.labels.clone().inner())
+        .int()
+        .sum()
+        .float();
+    let mut parts: Vec<Tensor<1>> = terms.terms.iter().map(|(_, t)| t.clone().inner()).collect();
+    parts.push(hits);
+    let mut values = crate::tensors::floats(Tensor::cat(parts, 0));
+    let correct = values.pop().expect("hits were appended");
+    let grads = GradientsParams::from_grads(terms.total().backward(), &model);
+    let mut model = optim.step(lr, model, grads);
+    if let Some(c) = max_norm {
+        model = model.constrain_max_norm(c);
+    }
+    (
+        model,
+        StepStats {
+            terms: values,
+            correct,
+            batch_size: b,
+        },
+    )
 }
 
 fn record_error(path: &Path, e: impl std::fmt::Debug) -> KdError {

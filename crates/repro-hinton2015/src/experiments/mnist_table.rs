@@ -123,6 +123,7 @@ pub fn run(ctx: &Context) -> Result<()> {
         relation: Relation::Less,
         rhs_label: "distilled test error %".into(),
         rhs: mean(&distilled),
+        required: true,
     });
     s.claim(Claim {
         id: format!("{NAME}/distilled-beats-hard"),
@@ -132,6 +133,7 @@ pub fn run(ctx: &Context) -> Result<()> {
         relation: Relation::Less,
         rhs_label: "hard-label test error %".into(),
         rhs: mean(&hard),
+        required: true,
     });
     s.write(&ctx.out)
 }

@@ -127,6 +127,7 @@ pub fn run(ctx: &Context) -> Result<()> {
         relation: Relation::Less,
         rhs_label: "half the error % on 3s before".into(),
         rhs: before3.mean / 2.0,
+        required: true,
     });
     s.claim(Claim {
         id: format!("{NAME}/bias-fix-lowers-total-error"),
@@ -136,6 +137,7 @@ pub fn run(ctx: &Context) -> Result<()> {
         relation: Relation::Less,
         rhs_label: "test error % before".into(),
         rhs: before.mean,
+        required: false,
     });
     s.write(&ctx.out)
 }

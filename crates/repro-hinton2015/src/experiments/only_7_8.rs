@@ -101,6 +101,7 @@ pub fn run(ctx: &Context) -> Result<()> {
         relation: Relation::Less,
         rhs_label: "half the test error % before".into(),
         rhs: before.mean / 2.0,
+        required: false,
     });
     s.write(&ctx.out)
 }

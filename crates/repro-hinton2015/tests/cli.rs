@@ -1,0 +1,206 @@
+//! The binary as a user meets it: reproducible output, resume after SIGKILL, and one clear
+//! error (non-zero exit, no panic, no result file) for bad data and bad flags.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_repro-hinton2015");
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn smoke(out: &Path, runs: &Path, extra: &[&str]) -> Command {
+    let mut c = Command::new(BIN);
+    c.args(["--profile", "smoke", "--out"])
+        .arg(out)
+        .arg("--runs-dir")
+        .arg(runs)
+        .args(extra)
+        .env("KD_OFFLINE", "1");
+    c
+}
+
+fn run(mut c: Command) -> Output {
+    c.output().expect("the binary starts")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn csv_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn same_seed_twice_gives_identical_csvs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    for k in ["a", "b"] {
+        let o = run(smoke(
+            &t.join(format!("out-{k}")),
+            &t.join(format!("runs-{k}")),
+            &[],
+        ));
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let a = csv_files(&t.join("out-a"));
+    let b = csv_files(&t.join("out-b"));
+    assert_eq!(a.len(), 11, "5 experiments x (table + claims) + claims.csv");
+    assert_eq!(a, b);
+    let summary = std::fs::read_to_string(t.join("out-a/summary.md")).unwrap();
+    for section in [
+        "MNIST",
+        "Temperature sweep",
+        "Omitted digit",
+        "7s and 8s",
+        "ANALOGUE",
+    ] {
+        assert!(summary.contains(section), "{section}");
+    }
+}
+
+#[test]
+fn sigkill_then_resume_gives_the_same_numbers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let only = ["--only", "mnist-table"];
+    let straight = run(smoke(
+        &t.join("out-straight"),
+        &t.join("runs-straight"),
+        &only,
+    ));
+    assert!(straight.status.success(), "{}", stderr(&straight));
+
+    // Kill the second run as soon as its first checkpoint exists.
+    let runs = t.join("runs-killed");
+    let mut child = smoke(&t.join("out-killed"), &runs, &only)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let killed = loop {
+        let has_checkpoint = std::fs::read_dir(&runs).ok().is_some_and(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .any(|e| e.path().join("checkpoint/progress.json").is_file())
+        });
+        if has_checkpoint {
+            child.kill().unwrap(); // SIGKILL
+            child.wait().unwrap();
+            break true;
+        }
+        if child.try_wait().unwrap().is_some() || started.elapsed() > Duration::from_secs(120) {
+            break false;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    assert!(killed, "the run finished before a checkpoint was seen");
+    assert!(!t.join("out-killed/mnist-table.csv").exists());
+
+    let resumed = run(smoke(
+        &t.join("out-killed"),
+        &runs,
+        &["--only", "mnist-table", "--resume"],
+    ));
+    assert!(resumed.status.success(), "{}", stderr(&resumed));
+    assert!(
+        stderr(&resumed).contains("resuming after epoch"),
+        "{}",
+        stderr(&resumed)
+    );
+    assert_eq!(
+        std::fs::read(t.join("out-straight/mnist-table.csv")).unwrap(),
+        std::fs::read(t.join("out-killed/mnist-table.csv")).unwrap()
+    );
+}
+
+#[test]
+fn truncated_data_file_is_one_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    for entry in std::fs::read_dir(workspace().join("data/mnist-10k")).unwrap() {
+        let p = entry.unwrap().path();
+        std::fs::copy(&p, data.join(p.file_name().unwrap())).unwrap();
+    }
+    let images = data.join("train-images-idx3-ubyte.gz");
+    let bytes = std::fs::read(&images).unwrap();
+    std::fs::write(&images, &bytes[..bytes.len() / 3]).unwrap();
+    let out = tmp.path().join("out");
+    let mut c = smoke(&out, &tmp.path().join("runs"), &[]);
+    c.arg("--data-dir").arg(&data);
+    let o = run(c);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.starts_with("error: "), "{err}");
+    assert!(err.contains("train-images-idx3-ubyte.gz"), "{err}");
+    assert!(err.contains("truncated"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(!out.exists(), "no result file may be written");
+}
+
+#[test]
+fn missing_dataset_lists_the_places_tried() {
+    if workspace().join("data/mnist").exists() {
+        eprintln!("skipped: this checkout has data/mnist");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let o = run(smoke(
+        &tmp.path().join("out"),
+        &tmp.path().join("runs"),
+        &["--dataset", "mnist"],
+    ));
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("dataset `mnist` was not found"), "{err}");
+    assert!(err.contains("Fix:"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn bad_flags_fail_with_a_message() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let runs = tmp.path().join("runs");
+    let o = run({
+        let mut c = Command::new(BIN);
+        c.args(["--profile", "huge"]);
+        c
+    });
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("invalid value 'huge'"),
+        "{}",
+        stderr(&o)
+    );
+    let cases: [(&[&str], i32, &str); 5] = [
+        (&["--device", "cuda:x"], 1, "not a device index"),
+        (&["--only", "mnist-tabel"], 1, "choose from: mnist-table"),
+        (&["--seeds", "0"], 1, "--seeds must be at least 1"),
+        (&["--device", "tpu"], 1, "unknown device"),
+        (&["--dataset", "cifar-11"], 1, "unknown dataset"),
+    ];
+    for (args, code, needle) in cases {
+        let o = run(smoke(&out, &runs, args));
+        assert_eq!(o.status.code(), Some(code), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("panicked"));
+    }
+    assert!(!out.exists());
+}
