@@ -146,7 +146,7 @@ pub fn dataset_info(name: &str) -> Result<DatasetInfo> {
 
 /// Where the workspace keeps its `data/` directory (the repository root, found at build time).
 pub fn workspace_data_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data")
+    crate::cli::workspace_root().join("data")
 }
 
 /// Options of the resolution (from the CLI and the environment).

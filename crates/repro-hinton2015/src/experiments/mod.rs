@@ -7,7 +7,7 @@ pub mod only_7_8;
 pub mod soft_regularizer;
 pub mod temperature_sweep;
 
-use kd_core::report::MeanStd;
+use kd_core::report::{MeanStd, Table};
 use kd_core::train::TrainedRun;
 
 /// The experiment names, in the paper's order (`--only` takes these).
@@ -64,45 +64,102 @@ pub fn best_val_test_pct(run: &TrainedRun) -> f64 {
 /// amount that is best on the validation split (Hinton et al.'s fix for a transfer set that
 /// lacked, or only had, those classes).
 pub struct BiasFix {
+    pub seed: u64,
+    pub epochs: usize,
     pub shift: f32,
     pub errors_before: usize,
     pub errors_after: usize,
-    /// Errors among test images of the `focus` classes, before and after.
-    pub focus_before: usize,
-    pub focus_after: usize,
-    pub focus_total: usize,
     pub test_total: usize,
+    /// Errors among the test images of the shifted classes, before and after.
+    pub shifted_before: usize,
+    pub shifted_after: usize,
+    pub shifted_total: usize,
 }
 
-pub fn bias_fix(
+impl BiasFix {
+    /// Mean ± std over seeds of a percentage.
+    pub fn pct(fixes: &[BiasFix], part: fn(&BiasFix) -> (usize, usize)) -> MeanStd {
+        over(fixes, |f| {
+            let (errors, total) = part(f);
+            100.0 * errors as f64 / total as f64
+        })
+    }
+}
+
+/// Distils the large student on `transfer` for every seed, shifts the biases of `shifted` by
+/// the validation-best value of `grid`, and writes `<name>.csv` (one row per seed; the shifted
+/// classes' columns are prefixed `test<digits>_`).
+pub fn distil_and_shift_biases(
     ctx: &crate::context::Context,
-    run: &TrainedRun,
+    name: &str,
+    label: &str,
+    transfer: kd_core::data::Subset,
     shifted: &[usize],
     grid: &[f32],
-    focus: &[usize],
-) -> BiasFix {
+) -> kd_core::Result<Vec<BiasFix>> {
     use kd_core::train::{best_bias_shift, error_count_with_bias, errors_on_classes, logits_of};
     let device = &ctx.trainer.device;
     let k = ctx.splits.num_classes();
-    let val = logits_of(&run.model, &ctx.splits.validation, device);
-    let test = logits_of(&run.model, &ctx.splits.test, device);
     let labels = &ctx.splits.test.labels;
-    let (shift, _) = best_bias_shift(&val, &ctx.splits.validation.labels, k, shifted, grid);
-    let mut shifted_test = test.clone();
-    for row in shifted_test.chunks_mut(k) {
-        for &c in shifted {
-            row[c] += shift;
+    let mut fixes = Vec::new();
+    for &seed in &ctx.seeds {
+        let run = ctx.student(
+            label,
+            ctx.settings.student_width,
+            ctx.soft_targets(crate::paper::DISTILLATION_TEMPERATURE),
+            transfer.clone(),
+            seed,
+        )?;
+        let val = logits_of(&run.model, &ctx.splits.validation, device);
+        let test = logits_of(&run.model, &ctx.splits.test, device);
+        let (shift, _) = best_bias_shift(&val, &ctx.splits.validation.labels, k, shifted, grid);
+        let mut shifted_test = test.clone();
+        for row in shifted_test.chunks_mut(k) {
+            for &c in shifted {
+                row[c] += shift;
+            }
         }
+        let (shifted_before, shifted_total) = errors_on_classes(&test, labels, k, shifted);
+        let (shifted_after, _) = errors_on_classes(&shifted_test, labels, k, shifted);
+        fixes.push(BiasFix {
+            seed,
+            epochs: run.final_epoch().epoch,
+            shift,
+            errors_before: error_count_with_bias(&test, labels, k, shifted, 0.0),
+            errors_after: error_count_with_bias(&test, labels, k, shifted, shift),
+            test_total: labels.len(),
+            shifted_before,
+            shifted_after,
+            shifted_total,
+        });
     }
-    let (focus_before, focus_total) = errors_on_classes(&test, labels, k, focus);
-    let (focus_after, _) = errors_on_classes(&shifted_test, labels, k, focus);
-    BiasFix {
-        shift,
-        errors_before: error_count_with_bias(&test, labels, k, shifted, 0.0),
-        errors_after: error_count_with_bias(&test, labels, k, shifted, shift),
-        focus_before,
-        focus_after,
-        focus_total,
-        test_total: labels.len(),
+    let digits: String = shifted.iter().map(|c| c.to_string()).collect();
+    let col = |what: &str| format!("test{digits}_{what}");
+    let (b, a, t) = (col("errors_before"), col("errors_after"), col("total"));
+    let mut table = Table::new(&[
+        "seed",
+        "epochs",
+        "bias_shift",
+        "test_errors_before",
+        "test_errors_after",
+        "test_total",
+        &b,
+        &a,
+        &t,
+    ]);
+    for f in &fixes {
+        table.push(vec![
+            f.seed.to_string(),
+            f.epochs.to_string(),
+            f.shift.to_string(),
+            f.errors_before.to_string(),
+            f.errors_after.to_string(),
+            f.test_total.to_string(),
+            f.shifted_before.to_string(),
+            f.shifted_after.to_string(),
+            f.shifted_total.to_string(),
+        ]);
     }
+    table.write(&ctx.out.join(format!("{name}.csv")))?;
+    Ok(fixes)
 }

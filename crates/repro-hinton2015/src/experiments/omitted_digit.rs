@@ -6,9 +6,9 @@ use kd_core::Result;
 use kd_core::data::Subset;
 use kd_core::report::chart::bar_chart;
 use kd_core::report::summary::{Section, paper_row};
-use kd_core::report::{Claim, MeanStd, Relation, Table};
+use kd_core::report::{Claim, Relation};
 
-use super::{BiasFix, bias_fix};
+use super::{BiasFix, distil_and_shift_biases, over};
 use crate::context::Context;
 use crate::paper;
 
@@ -16,51 +16,21 @@ pub const NAME: &str = "omitted-digit";
 const OMITTED: u8 = 3;
 
 pub fn run(ctx: &Context) -> Result<()> {
-    let w = ctx.settings.student_width;
     let grid = ctx.settings.bias_grid.clone();
-    let mut fixes: Vec<BiasFix> = Vec::new();
-    let mut table = Table::new(&[
-        "seed",
-        "epochs",
-        "bias_shift",
-        "test_errors_before",
-        "test3_errors_before",
-        "test_errors_after",
-        "test3_errors_after",
-        "test_total",
-        "test3_total",
-    ]);
-    for &seed in &ctx.seeds {
-        let run = ctx.student(
-            "student without 3s",
-            w,
-            ctx.soft_targets(paper::DISTILLATION_TEMPERATURE),
-            Subset::WithoutClasses {
-                classes: vec![OMITTED],
-            },
-            seed,
-        )?;
-        let fix = bias_fix(ctx, &run, &[OMITTED as usize], &grid, &[OMITTED as usize]);
-        table.push(vec![
-            seed.to_string(),
-            run.final_epoch().epoch.to_string(),
-            fix.shift.to_string(),
-            fix.errors_before.to_string(),
-            fix.focus_before.to_string(),
-            fix.errors_after.to_string(),
-            fix.focus_after.to_string(),
-            fix.test_total.to_string(),
-            fix.focus_total.to_string(),
-        ]);
-        fixes.push(fix);
-    }
-    table.write(&ctx.out.join(format!("{NAME}.csv")))?;
-
-    let m = |f: fn(&BiasFix) -> f64| MeanStd::of(&fixes.iter().map(f).collect::<Vec<_>>());
-    let before3 = m(|f| 100.0 * f.focus_before as f64 / f.focus_total as f64);
-    let after3 = m(|f| 100.0 * f.focus_after as f64 / f.focus_total as f64);
-    let before = m(|f| 100.0 * f.errors_before as f64 / f.test_total as f64);
-    let after = m(|f| 100.0 * f.errors_after as f64 / f.test_total as f64);
+    let fixes = distil_and_shift_biases(
+        ctx,
+        NAME,
+        "student without 3s",
+        Subset::WithoutClasses {
+            classes: vec![OMITTED],
+        },
+        &[OMITTED as usize],
+        &grid,
+    )?;
+    let before = BiasFix::pct(&fixes, |f| (f.errors_before, f.test_total));
+    let after = BiasFix::pct(&fixes, |f| (f.errors_after, f.test_total));
+    let before3 = BiasFix::pct(&fixes, |f| (f.shifted_before, f.shifted_total));
+    let after3 = BiasFix::pct(&fixes, |f| (f.shifted_after, f.shifted_total));
     bar_chart(
         &ctx.out.join(format!("{NAME}.svg")),
         "Transfer set without 3s: test error before/after the class-3 bias shift",
@@ -79,10 +49,10 @@ pub fn run(ctx: &Context) -> Result<()> {
         "Error rates (%) on the test set ({} images, {} of them 3s); the bias shift of class 3 \
          is chosen on the validation split from 0 to {}. Paper shift: +{}; ours: {}.",
         fixes[0].test_total,
-        fixes[0].focus_total,
+        fixes[0].shifted_total,
         grid.last().copied().unwrap_or(0.0),
         paper::OMITTED_BIAS_SHIFT,
-        m(|f| f.shift as f64).fmt(2)
+        over(&fixes, |f| f.shift as f64).fmt(2)
     ));
     let rows = vec![
         paper_row(

@@ -5,9 +5,9 @@ use kd_core::Result;
 use kd_core::data::Subset;
 use kd_core::report::chart::bar_chart;
 use kd_core::report::summary::{Section, paper_row};
-use kd_core::report::{Claim, MeanStd, Relation, Table};
+use kd_core::report::{Claim, Relation};
 
-use super::{BiasFix, bias_fix};
+use super::{BiasFix, distil_and_shift_biases, over};
 use crate::context::Context;
 use crate::paper;
 
@@ -15,50 +15,20 @@ pub const NAME: &str = "only-7-8";
 const KEPT: [u8; 2] = [7, 8];
 
 pub fn run(ctx: &Context) -> Result<()> {
-    let w = ctx.settings.student_width;
     let grid: Vec<f32> = ctx.settings.bias_grid.iter().map(|d| -d).collect();
     let shifted: Vec<usize> = KEPT.iter().map(|&c| c as usize).collect();
-    let mut fixes: Vec<BiasFix> = Vec::new();
-    let mut table = Table::new(&[
-        "seed",
-        "epochs",
-        "bias_shift",
-        "test_errors_before",
-        "test_errors_after",
-        "test_total",
-        "test78_errors_before",
-        "test78_errors_after",
-        "test78_total",
-    ]);
-    for &seed in &ctx.seeds {
-        let run = ctx.student(
-            "student on 7s and 8s",
-            w,
-            ctx.soft_targets(paper::DISTILLATION_TEMPERATURE),
-            Subset::OnlyClasses {
-                classes: KEPT.to_vec(),
-            },
-            seed,
-        )?;
-        let fix = bias_fix(ctx, &run, &shifted, &grid, &shifted);
-        table.push(vec![
-            seed.to_string(),
-            run.final_epoch().epoch.to_string(),
-            fix.shift.to_string(),
-            fix.errors_before.to_string(),
-            fix.errors_after.to_string(),
-            fix.test_total.to_string(),
-            fix.focus_before.to_string(),
-            fix.focus_after.to_string(),
-            fix.focus_total.to_string(),
-        ]);
-        fixes.push(fix);
-    }
-    table.write(&ctx.out.join(format!("{NAME}.csv")))?;
-
-    let m = |f: fn(&BiasFix) -> f64| MeanStd::of(&fixes.iter().map(f).collect::<Vec<_>>());
-    let before = m(|f| 100.0 * f.errors_before as f64 / f.test_total as f64);
-    let after = m(|f| 100.0 * f.errors_after as f64 / f.test_total as f64);
+    let fixes = distil_and_shift_biases(
+        ctx,
+        NAME,
+        "student on 7s and 8s",
+        Subset::OnlyClasses {
+            classes: KEPT.to_vec(),
+        },
+        &shifted,
+        &grid,
+    )?;
+    let before = BiasFix::pct(&fixes, |f| (f.errors_before, f.test_total));
+    let after = BiasFix::pct(&fixes, |f| (f.errors_after, f.test_total));
     bar_chart(
         &ctx.out.join(format!("{NAME}.svg")),
         "Transfer set of 7s and 8s only: test error before/after the bias shift",
@@ -72,7 +42,7 @@ pub fn run(ctx: &Context) -> Result<()> {
          the validation split (0 to {}). Paper shift: {}; ours: {}.",
         grid.last().copied().unwrap_or(0.0),
         paper::ONLY_7_8_BIAS_SHIFT,
-        m(|f| f.shift as f64).fmt(2)
+        over(&fixes, |f| f.shift as f64).fmt(2)
     ));
     s.table(
         &["test error %", "paper", "ours", "delta"],
