@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 export KD_OFFLINE=1
 runs=runs/regenerate
 rm -rf "$runs"
-cargo build --release -p repro-hinton2015
+# The same build as CI's, so the smoke comparison runs the very same binary.
+cargo build --release --workspace --all-targets
 bin=./target/release/repro-hinton2015
 $bin --profile smoke --runs-dir "$runs" --out results/hinton2015/smoke
 $bin --profile cpu --runs-dir "$runs" --out results/hinton2015/cpu
