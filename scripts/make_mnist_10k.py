@@ -11,7 +11,8 @@ written with three decimals (pixel/255 rounded); round(v * 255) restores the ori
 (checked below: every value maps back exactly to within the 3-decimal rounding).
 
 The 10,000 images are split 8,000 / 2,000 (train / test), stratified by class, with a fixed
-seed; images keep their order within the package. Output: the four MNIST IDX files, gzipped.
+seed; each part is then shuffled with the same seed (so the files are not sorted by digit).
+Output: the four MNIST IDX files, gzipped.
 """
 
 import gzip

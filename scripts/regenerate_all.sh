@@ -2,6 +2,7 @@
 # Regenerates every committed result from scratch and the README tables: about 2 x 15 minutes
 # on 2 cores. The trained models go to a fresh run store, runs/regenerate/, which stays after
 # the script (so a change to reporting alone can be re-run in seconds with the same models).
+# The fashion-mnist step needs the Debian package: apt-get install -y dataset-fashion-mnist.
 # Usage: scripts/regenerate_all.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."

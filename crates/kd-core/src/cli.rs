@@ -151,7 +151,10 @@ pub fn parse_device(spec: &str) -> Result<Device> {
         None => (spec, 0),
     };
     match kind {
-        "cpu" | "flex" => Ok(Device::flex()),
+        "cpu" | "flex" if !spec.contains(':') => Ok(Device::flex()),
+        "cpu" | "flex" => Err(KdError::Config(format!(
+            "--device {spec}: the CPU device takes no index"
+        ))),
         "cuda" => cuda_device(index),
         "wgpu" => wgpu_device(),
         other => Err(KdError::Config(format!(
@@ -227,6 +230,12 @@ mod tests {
                 .contains("unknown device")
         );
         assert!(parse_device("cuda:x").is_err());
+        assert!(
+            parse_device("cpu:3")
+                .unwrap_err()
+                .to_string()
+                .contains("no index")
+        );
         #[cfg(not(feature = "cuda"))]
         assert!(
             parse_device("cuda")

@@ -38,8 +38,9 @@ pub fn distillation(
         .mul_scalar(temperature * temperature)
 }
 
-/// Caruana's logit regression `1/2 ||s - t||^2` (summed over classes, mean over the batch): the
-/// high-temperature limit of distillation for zero-mean logits.
+/// Caruana's logit regression `1/2 ||s - t||^2` (summed over classes, mean over the batch). For
+/// zero-mean logits, distillation's gradient tends to this one's divided by `N T^2` (N classes)
+/// as T grows, so with the T^2 factor they differ only by the constant 1/N.
 pub fn logit_regression(student_logits: Tensor<2>, teacher_logits: Tensor<2>) -> Tensor<1> {
     let [batch, _] = student_logits.dims();
     (student_logits - teacher_logits)
@@ -185,7 +186,7 @@ mod tests {
     #[test]
     fn high_temperature_gradient_tends_to_logit_difference() {
         // For zero-mean logits, dKL/ds -> (s - t) / (N T^2) per sample as T grows (Hinton et al.
-        // eq. 3, N classes); with the batch mean, (s - t) / (N T^2 batch).
+        // eq. 4, N classes); with the batch mean, (s - t) / (N T^2 batch).
         let zero_mean = |x: [[f32; 4]; 3]| {
             x.map(|r| {
                 let m = r.iter().sum::<f32>() / 4.0;

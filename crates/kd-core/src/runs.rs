@@ -6,7 +6,7 @@
 //! - `config.json`   the full configuration that produced the key;
 //! - `checkpoint/`   while training: `epoch-N/{model,optim}.bpk` + `progress.json` (latest
 //!   complete epoch), removed when the run finishes;
-//! - `metrics.csv`   one row per epoch;
+//! - `metrics.csv`   one row per epoch (and `history.json`, the same with full precision);
 //! - `model.bpk`     final weights (burnpack);
 //! - `manifest.json` written last: its presence marks the run complete.
 
@@ -20,7 +20,7 @@ use crate::error::{KdError, Result};
 
 /// Bumped whenever a change to the training code changes what a configuration produces, so old
 /// runs are not reused for new code.
-pub const RUN_FORMAT_VERSION: u32 = 1;
+pub const RUN_FORMAT_VERSION: u32 = 2;
 
 /// The Burn version this workspace pins (checked against Cargo.lock by a test).
 pub const BURN_VERSION: &str = "0.22.1";

@@ -48,6 +48,7 @@ fn spec(splits: &Splits, model: MlpConfig, epochs: usize) -> TrainSpec {
         },
         schedule: LrSchedule::Cosine {
             final_fraction: 0.0,
+            warmup_epochs: 1,
         },
         epochs,
         repeats: 1,

@@ -1,6 +1,8 @@
 //! What every experiment of this paper shares: the data splits, the trainer, the profile's
 //! settings, the seeds and the architectures of Hinton et al.'s teacher and students.
 
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use kd_core::Result;
@@ -17,6 +19,8 @@ pub struct Context {
     pub settings: Settings,
     pub seeds: Vec<u64>,
     pub out: PathBuf,
+    /// Wall time in seconds of every trained run the experiments used, by run key.
+    pub used_runs: RefCell<BTreeMap<String, f64>>,
 }
 
 impl Context {
@@ -57,8 +61,23 @@ impl Context {
             jitter: Some(2),
             seed,
         };
-        self.trainer
-            .train(&format!("teacher seed {seed}"), &spec, &self.splits, None)
+        let run = self
+            .trainer
+            .train(&format!("teacher seed {seed}"), &spec, &self.splits, None)?;
+        self.note_use(&run);
+        Ok(run)
+    }
+
+    fn note_use(&self, run: &TrainedRun) {
+        self.used_runs
+            .borrow_mut()
+            .insert(run.key.clone(), run.wall_seconds);
+    }
+
+    /// (number of distinct trained runs used, their total training wall time in minutes).
+    pub fn training_time(&self) -> (usize, f64) {
+        let used = self.used_runs.borrow();
+        (used.len(), used.values().sum::<f64>() / 60.0)
     }
 
     /// Soft targets at temperature `t` with the profile's hard-label weight.
@@ -102,12 +121,14 @@ impl Context {
             jitter: None,
             seed,
         };
-        self.trainer.train(
+        let run = self.trainer.train(
             &format!("{label} seed {seed}"),
             &spec,
             &self.splits,
             teacher.as_ref(),
-        )
+        )?;
+        self.note_use(&run);
+        Ok(run)
     }
 
     /// Scales an error count on our test set to the paper's 10,000 test images.

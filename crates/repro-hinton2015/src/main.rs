@@ -1,5 +1,6 @@
 //! Reproduces Hinton, Vinyals & Dean (2015), "Distilling the Knowledge in a Neural Network":
-//! the MNIST experiments of §3 and a digit analogue of §4's soft-targets-as-regularizer result.
+//! the MNIST experiments of §3 and a digit analogue of §6's soft-targets-as-regularizer result
+//! (Table 5).
 //! Writes CSV tables, SVG charts and `summary.md` (paper vs ours) into
 //! `results/hinton2015/<profile>/`.
 
@@ -81,6 +82,7 @@ fn run(args: &CommonArgs) -> kd_core::Result<()> {
         settings,
         seeds,
         out: out.clone(),
+        used_runs: Default::default(),
     };
     for name in &selected {
         let t0 = Instant::now();
@@ -94,6 +96,7 @@ fn run(args: &CommonArgs) -> kd_core::Result<()> {
         }
         eprintln!("{name}: done in {:.0} s", t0.elapsed().as_secs_f64());
     }
+    let (runs_used, training_minutes) = ctx.training_time();
     let preamble = format!(
         "Hinton, Vinyals & Dean (2015), *Distilling the Knowledge in a Neural Network* \
          (arXiv:1503.02531), reproduced with kd-repro.\n\n\
@@ -102,8 +105,9 @@ fn run(args: &CommonArgs) -> kd_core::Result<()> {
          - final-epoch test numbers, plus test numbers at the epoch with the fewest validation \
            errors where shown; every choice (temperature, bias shift) is made on the \
            validation split, never on test\n\
-         - device `{}`, code `{}`, wall time of this invocation {:.1} min (trained runs are \
-           reused from the run store)",
+         - device `{}`, code `{}`; the {} trained runs this invocation's experiments used \
+           took {:.1} min of training (sum of their wall times); this invocation took {:.1} min (runs already in \
+           the run store are reused, not retrained)",
         args.profile.name(),
         dataset_name,
         ctx.splits.train.len(),
@@ -112,6 +116,8 @@ fn run(args: &CommonArgs) -> kd_core::Result<()> {
         ctx.seeds.len(),
         args.device,
         git_commit(),
+        runs_used,
+        training_minutes,
         started.elapsed().as_secs_f64() / 60.0
     );
     Summary::assemble(

@@ -1,6 +1,6 @@
 //! The numbers of Hinton, Vinyals & Dean (2015), "Distilling the Knowledge in a Neural Network",
-//! arXiv:1503.02531, section 3 (MNIST) and section 4 (speech, Table 1 / soft targets as
-//! regularizers). Test errors are out of MNIST's 10,000 test images.
+//! arXiv:1503.02531: section 3 (MNIST) and section 6 (soft targets as regularizers, speech,
+//! Table 5). Test errors are out of MNIST's 10,000 test images.
 
 pub const TEST_SET_SIZE: f64 = 10_000.0;
 
@@ -34,7 +34,7 @@ pub const ONLY_7_8_ERROR_PERCENT: f64 = 47.3;
 pub const ONLY_7_8_BIAS_SHIFT: f64 = -7.6;
 pub const ONLY_7_8_ERROR_PERCENT_AFTER_SHIFT: f64 = 13.2;
 
-/// §4 (speech, Table 5 of the arXiv version): frame accuracy on the test set (%).
+/// §6, Table 5 (speech): frame accuracy on the test set (%).
 pub const SPEECH_FULL_HARD_ACCURACY: f64 = 58.9;
 pub const SPEECH_3PCT_HARD_ACCURACY: f64 = 44.5;
 pub const SPEECH_3PCT_SOFT_ACCURACY: f64 = 57.0;

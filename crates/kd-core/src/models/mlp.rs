@@ -244,6 +244,41 @@ mod tests {
     }
 
     #[test]
+    fn max_norm_keeps_parameters_trainable_on_the_autodiff_device() {
+        use burn::optim::GradientsParams;
+        let ad = Device::flex().autodiff();
+        let c = 0.05; // small enough that every step is clipped
+        let mut m = MlpConfig::plain(&[20, 8, 3]).init(0, &ad);
+        let mut optim = crate::train::OptimizerSpec::Sgd {
+            lr: 0.5,
+            momentum: 0.0,
+            nesterov: false,
+            weight_decay: 0.0,
+        }
+        .build();
+        let x = Tensor::<2>::from_data(
+            TensorData::new((0..80).map(|i| (i % 7) as f32 / 7.0).collect(), [4, 20]),
+            &ad,
+        );
+        for step in 0..3 {
+            let before = floats(m.layers[0].weight.val().inner());
+            let loss = m.forward(x.clone(), None).square().mean();
+            let grads = GradientsParams::from_grads(loss.backward(), &m);
+            m = optim.step(0.5, m, grads).constrain_max_norm(c);
+            let after = floats(m.layers[0].weight.val().inner());
+            assert_ne!(before, after, "step {step} changed nothing");
+            assert!(m.layers[0].weight.val().is_require_grad(), "step {step}");
+            for col in 0..8 {
+                let norm: f32 = (0..20)
+                    .map(|r| after[r * 8 + col].powi(2))
+                    .sum::<f32>()
+                    .sqrt();
+                assert!(norm <= c as f32 + 1e-6, "column {col}: {norm}");
+            }
+        }
+    }
+
+    #[test]
     fn dropout_keeps_the_expectation_and_inference_is_deterministic() {
         let device = Device::flex();
         let x = Tensor::<2>::ones([200, 500], &device);

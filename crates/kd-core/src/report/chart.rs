@@ -30,12 +30,18 @@ fn chart_err(e: impl std::fmt::Display) -> KdError {
     KdError::Report(format!("chart: {e}"))
 }
 
-fn bounds(values: impl Iterator<Item = (f64, f64)>) -> (f64, f64) {
+/// The range covering all `(low, high)` pairs with a margin: 8% of the span on a linear axis, a
+/// factor of 1.15 on a logarithmic one (which needs positive bounds).
+fn bounds(values: impl Iterator<Item = (f64, f64)>, log: bool) -> (f64, f64) {
     let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (a, b)| {
         (lo.min(a), hi.max(b))
     });
     if !lo.is_finite() || !hi.is_finite() {
-        return (0.0, 1.0);
+        return (if log { 0.1 } else { 0.0 }, 1.0);
+    }
+    if log {
+        let lo = lo.max(f64::MIN_POSITIVE);
+        return (lo / 1.15, hi.max(lo) * 1.15);
     }
     let pad = ((hi - lo) * 0.08).max(1e-9);
     (lo - pad, hi + pad)
@@ -57,13 +63,13 @@ pub fn line_chart(
         let xs = series
             .iter()
             .flat_map(|s| s.points.iter().map(|p| (p.0, p.0)));
-        let (x0, x1) = bounds(xs);
+        let (x0, x1) = bounds(xs, log_x);
         let ys = series.iter().flat_map(|s| {
             s.points
                 .iter()
                 .map(|(_, m)| (m.mean - m.std, m.mean + m.std))
         });
-        let (y0, y1) = bounds(ys);
+        let (y0, y1) = bounds(ys, false);
         let mut builder = ChartBuilder::on(&root);
         builder
             .caption(title, ("sans-serif", 20))
@@ -113,7 +119,6 @@ pub fn line_chart(
             }};
         }
         if log_x {
-            let x0 = x0.max(1e-9);
             draw!(
                 builder
                     .build_cartesian_2d((x0..x1).log_scale(), y0..y1)
@@ -215,5 +220,13 @@ mod tests {
         let p = tmp.path().join("b.svg");
         bar_chart(&p, "bars", "errors", &[("teacher".into(), m(60.0))]).unwrap();
         assert!(std::fs::read_to_string(&p).unwrap().contains("teacher"));
+    }
+
+    #[test]
+    fn log_axis_bounds_stay_around_the_data() {
+        let (lo, hi) = bounds([(1.0, 1.0), (20.0, 20.0)].into_iter(), true);
+        assert!(lo > 0.8 && lo < 1.0 && hi > 20.0 && hi < 25.0, "{lo} {hi}");
+        let (lo, hi) = bounds([(1.0, 1.0), (3.0, 3.0)].into_iter(), false);
+        assert!(lo < 1.0 && hi > 3.0);
     }
 }

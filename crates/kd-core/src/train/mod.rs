@@ -324,7 +324,7 @@ impl Trainer {
             let mut sums = vec![0.0f64; term_names.len()];
             let (mut correct, mut seen, mut batches, mut lr) = (0.0f64, 0usize, 0usize, 0.0);
             for (iter, batch) in loader.iter().enumerate() {
-                let batch = batch.map_err(|e| KdError::Config(format!("data loader: {e:?}")))?;
+                let batch = batch.map_err(|e| KdError::Report(format!("data loader: {e}")))?;
                 lr = spec
                     .schedule
                     .lr(spec.optimizer.base_lr(), epoch, iter, iters, spec.epochs);

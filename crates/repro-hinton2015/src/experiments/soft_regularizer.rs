@@ -1,4 +1,4 @@
-//! §4 (speech) soft targets as regularizers, reproduced as an analogue on digits. Paper: a
+//! §6 (speech, Table 5) soft targets as regularizers, reproduced as an analogue on digits. Paper: a
 //! model trained on 3% of the data overfits with hard targets (44.5% test accuracy, even with
 //! early stopping) but not with soft targets (57.0%, close to 58.9% for the full set).
 //! Here: the 800-800 student on a stratified 3% of the training split, hard vs soft targets,
@@ -77,7 +77,7 @@ pub fn run(ctx: &Context) -> Result<()> {
     table.write(&ctx.out.join(format!("{NAME}.csv")))?;
     bar_chart(
         &ctx.out.join(format!("{NAME}.svg")),
-        "Soft targets as a regularizer: test accuracy (digit analogue of §4)",
+        "Soft targets as a regularizer: test accuracy (digit analogue of §6, Table 5)",
         "test accuracy (%)",
         &groups
             .iter()
@@ -87,7 +87,7 @@ pub fn run(ctx: &Context) -> Result<()> {
 
     let mut s = Section::new(
         NAME,
-        "Soft targets as a regularizer — digit ANALOGUE of the speech experiment (§4)",
+        "Soft targets as a regularizer — digit ANALOGUE of the speech experiment (§6, Table 5)",
     );
     s.text(&format!(
         "**Analogue, not the paper's experiment**: the paper trains a speech acoustic model \
