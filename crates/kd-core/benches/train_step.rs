@@ -86,6 +86,7 @@ fn benches(c: &mut Criterion) {
         set: set.clone(),
         teacher_logits: logits,
         jitter: None,
+        tangent_teacher: None,
     };
     let plain_batch = batcher(None).batch((0..BATCH).collect(), &ad);
     let precomputed = Some(Arc::new(logits_of(&teacher, &set, &plain)));

@@ -9,7 +9,7 @@ use kd_core::Result;
 use kd_core::data::{Splits, Subset};
 use kd_core::methods::{HardLabels, Method, SoftTargets};
 use kd_core::models::{Activation, MlpConfig};
-use kd_core::train::{TrainSpec, TrainedRun, Trainer};
+use kd_core::train::{TrainSpec, TrainedRun, Trainer, repeats_for};
 
 use crate::profile::Settings;
 
@@ -116,7 +116,7 @@ impl Context {
             optimizer: s.student_optimizer.clone(),
             schedule: s.schedule.clone(),
             epochs: s.student_epochs,
-            repeats: s.repeats_for(n, self.splits.train.len()),
+            repeats: repeats_for(n, self.splits.train.len(), s.max_repeats),
             batch_size: s.batch_size,
             jitter: None,
             seed,

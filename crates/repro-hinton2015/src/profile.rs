@@ -48,11 +48,11 @@ impl Settings {
                 max_test: None,
             },
             teacher_epochs: 40,
-            student_epochs: 20,
+            student_epochs: 30,
             max_repeats: 40,
             batch_size: 128,
             teacher_optimizer: sgd(0.1),
-            student_optimizer: sgd(0.05),
+            student_optimizer: sgd(0.02),
             schedule: LrSchedule::Cosine {
                 final_fraction: 0.0,
                 warmup_epochs: 1,
@@ -100,11 +100,5 @@ impl Settings {
                 ..common
             },
         }
-    }
-
-    /// Passes per epoch over a transfer set of `n` images when the whole split has `full`.
-    pub fn repeats_for(&self, n: usize, full: usize) -> usize {
-        let factor = (full as f64 / n.max(1) as f64).min(self.max_repeats as f64);
-        factor.round().max(1.0) as usize
     }
 }

@@ -10,6 +10,7 @@ use rand::Rng;
 use rand::rngs::StdRng;
 
 use crate::data::images::ImageSet;
+use crate::models::{ForwardJvp, Mlp};
 
 /// Sample indices as a Burn dataset: `samples` indices, each repeated `repeats` times (so one
 /// epoch over a small transfer set can hold as many steps as an epoch over the full set). The
@@ -46,13 +47,29 @@ pub struct Jitter {
     pub rng: Mutex<StdRng>,
 }
 
-/// One batch: images as `[batch, rows*cols]` floats in [0, 1], labels, and the teacher's logits
-/// for the same samples when a teacher is attached.
+/// Source of random tangent directions and of the teacher's input-Jacobian projections along
+/// them (Sobolev distillation). The teacher runs on the plain device.
+#[derive(Debug)]
+pub struct TangentTeacher {
+    pub model: Mlp,
+    pub rng: Mutex<StdRng>,
+}
+
+/// One random unit direction `v` per sample (in input space) and the teacher's `J v`.
+#[derive(Debug, Clone)]
+pub struct Tangents {
+    pub directions: Tensor<2>,
+    pub teacher_jvp: Tensor<2>,
+}
+
+/// One batch: images as `[batch, rows*cols]` floats in [0, 1], labels, the teacher's logits
+/// for the same samples when a teacher is attached, and tangents for Sobolev distillation.
 #[derive(Debug, Clone)]
 pub struct DigitBatch {
     pub images: Tensor<2>,
     pub labels: Tensor<1, Int>,
     pub teacher_logits: Option<Tensor<2>>,
+    pub tangents: Option<Tangents>,
 }
 
 #[derive(Debug, Clone)]
@@ -61,6 +78,25 @@ pub struct DigitBatcher {
     /// Row-major `[set.len(), num_classes]`.
     pub teacher_logits: Option<Arc<Vec<f32>>>,
     pub jitter: Option<Arc<Jitter>>,
+    pub tangent_teacher: Option<Arc<TangentTeacher>>,
+}
+
+/// `n` directions of dimension `d`, uniform on the unit sphere (normalised Gaussians).
+pub fn unit_directions(n: usize, d: usize, rng: &mut StdRng) -> Vec<f32> {
+    let mut out = Vec::with_capacity(n * d);
+    for _ in 0..n {
+        let row: Vec<f64> = (0..d)
+            .map(|_| {
+                // Box-Muller: two uniforms to one standard normal.
+                let u1: f64 = 1.0 - rng.random::<f64>();
+                let u2: f64 = rng.random::<f64>();
+                (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+            })
+            .collect();
+        let norm = row.iter().map(|v| v * v).sum::<f64>().sqrt().max(1e-12);
+        out.extend(row.iter().map(|v| (v / norm) as f32));
+    }
+    out
 }
 
 impl Batcher<usize, DigitBatch> for DigitBatcher {
@@ -84,6 +120,20 @@ impl Batcher<usize, DigitBatch> for DigitBatcher {
             }
         }
         let b = items.len();
+        let tangents = self.tangent_teacher.as_ref().map(|t| {
+            let plain = device.clone().inner();
+            let v = {
+                let mut rng = t.rng.lock().expect("tangent rng poisoned");
+                unit_directions(b, d, &mut rng)
+            };
+            let v = Tensor::<2>::from_data(TensorData::new(v, [b, d]), &plain);
+            let x = Tensor::<2>::from_data(TensorData::new(pixels.clone(), [b, d]), &plain);
+            let (_, teacher_jvp) = t.model.forward_jvp(x, v.clone());
+            Tangents {
+                directions: v.to_device(device),
+                teacher_jvp: teacher_jvp.to_device(device),
+            }
+        });
         let images = Tensor::from_data(TensorData::new(pixels, [b, d]), device);
         let labels: Vec<i64> = items.iter().map(|&i| self.set.labels[i] as i64).collect();
         let labels = Tensor::from_data(TensorData::new(labels, [b]), device);
@@ -99,6 +149,7 @@ impl Batcher<usize, DigitBatch> for DigitBatcher {
             images,
             labels,
             teacher_logits,
+            tangents,
         }
     }
 }
@@ -172,6 +223,7 @@ mod tests {
             set: Arc::new(set),
             teacher_logits: Some(Arc::new(logits)),
             jitter: None,
+            tangent_teacher: None,
         };
         let b = batcher.batch(vec![1, 0], &device);
         assert_eq!(b.images.dims(), [2, 25]);
@@ -182,6 +234,41 @@ mod tests {
         let t: Vec<f32> = floats(b.teacher_logits.unwrap());
         assert_eq!(t[0], 10.0);
         assert_eq!(t[10], 0.0);
+    }
+
+    #[test]
+    fn directions_are_unit_and_seeded() {
+        let mut a = StdRng::seed_from_u64(1);
+        let v = unit_directions(3, 50, &mut a);
+        for row in v.chunks(50) {
+            let norm: f32 = row.iter().map(|x| x * x).sum::<f32>().sqrt();
+            assert!((norm - 1.0).abs() < 1e-5);
+        }
+        assert_eq!(v, unit_directions(3, 50, &mut StdRng::seed_from_u64(1)));
+        // Roughly isotropic: the mean of many directions is near 0.
+        let many = unit_directions(2000, 2, &mut a);
+        let mean_x = many.chunks(2).map(|r| r[0]).sum::<f32>() / 2000.0;
+        assert!(mean_x.abs() < 0.05, "{mean_x}");
+    }
+
+    #[test]
+    fn tangents_carry_the_teachers_jvp() {
+        use crate::models::MlpConfig;
+        let device = Device::flex();
+        let teacher = MlpConfig::plain(&[25, 7, 3]).init(4, &device);
+        let batcher = DigitBatcher {
+            set: Arc::new(one_pixel()),
+            teacher_logits: None,
+            jitter: None,
+            tangent_teacher: Some(Arc::new(TangentTeacher {
+                model: teacher.clone(),
+                rng: Mutex::new(StdRng::seed_from_u64(2)),
+            })),
+        };
+        let b = batcher.batch(vec![0], &device);
+        let t = b.tangents.expect("tangents");
+        let (_, expect) = teacher.forward_jvp(b.images, t.directions);
+        assert_eq!(floats(expect), floats(t.teacher_jvp));
     }
 
     #[test]
@@ -206,6 +293,7 @@ mod tests {
                 max_shift: 2,
                 rng: Mutex::new(StdRng::seed_from_u64(seed)),
             })),
+            tangent_teacher: None,
         };
         let run = |seed| -> Vec<f32> { floats(make(seed).batch(vec![0; 16], &device).images) };
         assert_eq!(run(3), run(3));

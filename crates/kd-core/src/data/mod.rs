@@ -3,13 +3,14 @@
 
 pub mod batch;
 pub mod download;
+pub mod functions;
 pub mod idx;
 pub mod images;
 pub mod registry;
 
 use serde::{Deserialize, Serialize};
 
-pub use batch::{DigitBatch, DigitBatcher, IndexDataset, Jitter};
+pub use batch::{DigitBatch, DigitBatcher, IndexDataset, Jitter, TangentTeacher, Tangents};
 pub use images::{ImageSet, Subset};
 pub use registry::{Dataset, Locations, dataset_info, load_dataset};
 

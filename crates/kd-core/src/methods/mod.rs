@@ -7,6 +7,7 @@
 
 pub mod hard_labels;
 pub mod logit_regression;
+pub mod sobolev;
 pub mod soft_targets;
 
 use burn::prelude::*;
@@ -16,6 +17,7 @@ use crate::data::DigitBatch;
 
 pub use hard_labels::HardLabels;
 pub use logit_regression::LogitRegression;
+pub use sobolev::{LogitMatch, Sobolev};
 pub use soft_targets::SoftTargets;
 
 /// Named loss terms of one batch; their sum is the objective.
@@ -41,6 +43,7 @@ pub enum Method {
     HardLabels(HardLabels),
     SoftTargets(SoftTargets),
     LogitRegression(LogitRegression),
+    Sobolev(Sobolev),
 }
 
 impl Method {
@@ -49,16 +52,30 @@ impl Method {
         !matches!(self, Method::HardLabels(_))
     }
 
+    /// Whether the batches must carry tangent directions and the teacher's JVPs, and the
+    /// student must be run in forward mode.
+    pub fn needs_tangents(&self) -> bool {
+        matches!(self, Method::Sobolev(_))
+    }
+
     /// The names of the terms `loss_terms` returns, in order (the metrics columns).
     pub fn term_names(&self) -> Vec<&'static str> {
         match self {
             Method::HardLabels(_) => HardLabels::TERMS.to_vec(),
             Method::SoftTargets(_) => SoftTargets::TERMS.to_vec(),
             Method::LogitRegression(_) => LogitRegression::TERMS.to_vec(),
+            Method::Sobolev(m) => m.term_names(),
         }
     }
 
-    pub fn loss_terms(&self, student_logits: Tensor<2>, batch: &DigitBatch) -> LossTerms {
+    /// The named loss terms of a batch; `student_jvp` is the student's `J v` along the batch's
+    /// tangent directions (present exactly when [`Method::needs_tangents`]).
+    pub fn loss_terms(
+        &self,
+        student_logits: Tensor<2>,
+        student_jvp: Option<Tensor<2>>,
+        batch: &DigitBatch,
+    ) -> LossTerms {
         let teacher = || {
             batch
                 .teacher_logits
@@ -70,6 +87,19 @@ impl Method {
             Method::SoftTargets(m) => m.loss_terms(student_logits, teacher(), batch.labels.clone()),
             Method::LogitRegression(m) => {
                 m.loss_terms(student_logits, teacher(), batch.labels.clone())
+            }
+            Method::Sobolev(m) => {
+                let tangents = batch
+                    .tangents
+                    .as_ref()
+                    .expect("Sobolev batches carry tangents");
+                m.loss_terms(
+                    student_logits,
+                    teacher(),
+                    batch.labels.clone(),
+                    student_jvp.expect("the student ran in forward mode"),
+                    tangents.teacher_jvp.clone(),
+                )
             }
         }
     }
@@ -90,6 +120,13 @@ impl Method {
                 "hard weight must be in [0, 1], got {}",
                 m.hard_weight
             )),
+            Method::Sobolev(m) if m.jacobian_weight.is_nan() || m.jacobian_weight < 0.0 => bad(
+                format!("Jacobian weight must be >= 0, got {}", m.jacobian_weight),
+            ),
+            Method::Sobolev(m) => match &m.logits {
+                LogitMatch::SoftTargets(s) => Method::SoftTargets(s.clone()).validate(),
+                LogitMatch::LogitRegression(l) => Method::LogitRegression(l.clone()).validate(),
+            },
             _ => Ok(()),
         }
     }
@@ -106,6 +143,17 @@ impl Method {
             }
             Method::LogitRegression(m) => {
                 format!("logit regression (hard weight {})", m.hard_weight)
+            }
+            Method::Sobolev(m) => {
+                let base = match &m.logits {
+                    LogitMatch::SoftTargets(s) => Method::SoftTargets(s.clone()),
+                    LogitMatch::LogitRegression(l) => Method::LogitRegression(l.clone()),
+                };
+                format!(
+                    "{} + Jacobian projections (weight {})",
+                    base.describe(),
+                    m.jacobian_weight
+                )
             }
         }
     }

@@ -200,6 +200,210 @@ pub fn bar_chart(
     write_atomic(path, svg.as_bytes())
 }
 
+/// One group of bars per label in `groups`, one bar per series within each group, with error
+/// bars; `log_y` for a logarithmic value axis (bars then start at the axis floor).
+pub fn grouped_bar_chart(
+    path: &Path,
+    title: &str,
+    y_label: &str,
+    groups: &[String],
+    series: &[(String, Vec<MeanStd>)],
+    log_y: bool,
+) -> Result<()> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (900, 480)).into_drawing_area();
+        root.fill(&WHITE).map_err(chart_err)?;
+        let spans = series.iter().flat_map(|(_, v)| {
+            v.iter()
+                .map(|m| ((m.mean - m.std).max(m.mean * 0.5), m.mean + m.std))
+        });
+        let (mut y0, y1) = bounds(spans, log_y);
+        if !log_y {
+            y0 = y0.min(0.0);
+        }
+        let k = series.len().max(1);
+        let n = groups.len();
+        let mut builder = ChartBuilder::on(&root);
+        let chart = builder
+            .caption(title, ("sans-serif", 20))
+            .margin(12)
+            .x_label_area_size(50)
+            .y_label_area_size(70);
+        let width = (n * (k + 1)) as f64;
+        macro_rules! draw {
+            ($chart:expr) => {{
+                let mut chart = $chart;
+                chart
+                    .configure_mesh()
+                    .disable_x_mesh()
+                    .y_desc(y_label)
+                    .x_labels(0)
+                    .draw()
+                    .map_err(chart_err)?;
+                for (g, name) in groups.iter().enumerate() {
+                    let centre = (g * (k + 1)) as f64 + k as f64 / 2.0 + 0.5;
+                    chart
+                        .draw_series(std::iter::once(Text::new(
+                            name.clone(),
+                            (centre - 0.4 * k as f64, y0),
+                            ("sans-serif", 13),
+                        )))
+                        .map_err(chart_err)?;
+                }
+                for (s, (name, values)) in series.iter().enumerate() {
+                    let color = PALETTE[s % PALETTE.len()];
+                    chart
+                        .draw_series(values.iter().enumerate().map(|(g, m)| {
+                            let left = (g * (k + 1) + s) as f64 + 0.5;
+                            Rectangle::new(
+                                [(left, y0), (left + 1.0, m.mean)],
+                                color.mix(0.8).filled(),
+                            )
+                        }))
+                        .map_err(chart_err)?
+                        .label(name.clone())
+                        .legend(move |(x, y)| {
+                            Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled())
+                        });
+                    chart
+                        .draw_series(values.iter().enumerate().map(|(g, m)| {
+                            let centre = (g * (k + 1) + s) as f64 + 1.0;
+                            let low = if log_y {
+                                (m.mean - m.std).max(y0)
+                            } else {
+                                m.mean - m.std
+                            };
+                            ErrorBar::new_vertical(
+                                centre,
+                                low,
+                                m.mean,
+                                m.mean + m.std,
+                                BLACK.filled(),
+                                6,
+                            )
+                        }))
+                        .map_err(chart_err)?;
+                }
+                chart
+                    .configure_series_labels()
+                    .background_style(WHITE.mix(0.85))
+                    .border_style(BLACK)
+                    .draw()
+                    .map_err(chart_err)?;
+            }};
+        }
+        if log_y {
+            draw!(
+                chart
+                    .build_cartesian_2d(0.0..width, (y0..y1).log_scale())
+                    .map_err(chart_err)?
+            );
+        } else {
+            draw!(
+                chart
+                    .build_cartesian_2d(0.0..width, y0..y1)
+                    .map_err(chart_err)?
+            );
+        }
+        root.present().map_err(chart_err)?;
+    }
+    write_atomic(path, svg.as_bytes())
+}
+
+/// A panel of a heat-map figure: values on a `nx` x `ny` grid (row-major, y outer) over
+/// `x_range` x `y_range`, with optional marked points.
+pub struct HeatPanel {
+    pub title: String,
+    pub values: Vec<f64>,
+    pub points: Vec<(f64, f64)>,
+}
+
+/// Panels side by side on one shared colour scale (viridis-like), e.g. a true function beside
+/// two fits.
+pub fn heatmaps(
+    path: &Path,
+    title: &str,
+    panels: &[HeatPanel],
+    grid: (usize, usize),
+    x_range: (f64, f64),
+    y_range: (f64, f64),
+) -> Result<()> {
+    let (nx, ny) = grid;
+    let (lo, hi) = panels
+        .iter()
+        .flat_map(|p| p.values.iter().copied())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
+        });
+    let span = (hi - lo).max(1e-12);
+    let mut svg = String::new();
+    {
+        let width = 300 * panels.len() as u32 + 40;
+        let root = SVGBackend::with_string(&mut svg, (width, 360)).into_drawing_area();
+        root.fill(&WHITE).map_err(chart_err)?;
+        let root = root.titled(title, ("sans-serif", 20)).map_err(chart_err)?;
+        let areas = root.split_evenly((1, panels.len()));
+        let dx = (x_range.1 - x_range.0) / nx as f64;
+        let dy = (y_range.1 - y_range.0) / ny as f64;
+        for (area, panel) in areas.iter().zip(panels) {
+            let mut chart = ChartBuilder::on(area)
+                .caption(&panel.title, ("sans-serif", 15))
+                .margin(8)
+                .x_label_area_size(25)
+                .y_label_area_size(35)
+                .build_cartesian_2d(x_range.0..x_range.1, y_range.0..y_range.1)
+                .map_err(chart_err)?;
+            chart
+                .configure_mesh()
+                .disable_mesh()
+                .x_labels(3)
+                .y_labels(3)
+                .draw()
+                .map_err(chart_err)?;
+            chart
+                .draw_series(
+                    (0..ny)
+                        .flat_map(|j| (0..nx).map(move |i| (i, j)))
+                        .map(|(i, j)| {
+                            let t = (panel.values[j * nx + i] - lo) / span;
+                            let x = x_range.0 + i as f64 * dx;
+                            let y = y_range.0 + j as f64 * dy;
+                            Rectangle::new([(x, y), (x + dx, y + dy)], colormap(t).filled())
+                        }),
+                )
+                .map_err(chart_err)?;
+            chart
+                .draw_series(
+                    panel
+                        .points
+                        .iter()
+                        .map(|&(x, y)| Circle::new((x, y), 3, WHITE.filled())),
+                )
+                .map_err(chart_err)?;
+        }
+        root.present().map_err(chart_err)?;
+    }
+    write_atomic(path, svg.as_bytes())
+}
+
+/// A perceptually ordered dark-blue -> green -> yellow ramp for t in [0, 1].
+fn colormap(t: f64) -> RGBColor {
+    const STOPS: [(f64, f64, f64); 5] = [
+        (68.0, 1.0, 84.0),
+        (59.0, 82.0, 139.0),
+        (33.0, 145.0, 140.0),
+        (94.0, 201.0, 98.0),
+        (253.0, 231.0, 37.0),
+    ];
+    let t = t.clamp(0.0, 1.0) * (STOPS.len() - 1) as f64;
+    let i = (t.floor() as usize).min(STOPS.len() - 2);
+    let f = t - i as f64;
+    let (a, b) = (STOPS[i], STOPS[i + 1]);
+    let mix = |x: f64, y: f64| (x + (y - x) * f).round() as u8;
+    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -103,6 +103,35 @@ pub fn errors_on_classes(
     (errors, total)
 }
 
+/// Fraction of rows on which two sets of logits pick the same class.
+pub fn agreement(a: &[f32], b: &[f32], classes: usize) -> f64 {
+    let (pa, pb) = (predictions(a, classes), predictions(b, classes));
+    let same = pa.iter().zip(&pb).filter(|(x, y)| x == y).count();
+    same as f64 / pa.len().max(1) as f64
+}
+
+/// Mean over rows of KL(softmax(teacher) || softmax(student)) at temperature 1, in nats.
+pub fn mean_kl(teacher: &[f32], student: &[f32], classes: usize) -> f64 {
+    let log_softmax = |row: &[f32]| -> Vec<f64> {
+        let m = row.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b)) as f64;
+        let lse = row.iter().map(|&v| (v as f64 - m).exp()).sum::<f64>().ln() + m;
+        row.iter().map(|&v| v as f64 - lse).collect()
+    };
+    let rows = teacher.len() / classes;
+    let total: f64 = teacher
+        .chunks(classes)
+        .zip(student.chunks(classes))
+        .map(|(t, s)| {
+            let (lt, ls) = (log_softmax(t), log_softmax(s));
+            lt.iter()
+                .zip(&ls)
+                .map(|(a, b)| a.exp() * (a - b))
+                .sum::<f64>()
+        })
+        .sum();
+    total / rows.max(1) as f64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,5 +147,18 @@ mod tests {
         assert_eq!((d, e), (0.75, 0));
         assert_eq!(errors_on_classes(&logits, &labels, 2, &[1]), (1, 2));
         assert_eq!(errors_on_classes(&logits, &labels, 2, &[0]), (0, 0));
+    }
+
+    #[test]
+    fn agreement_and_kl() {
+        let t = [2.0, 0.0, 0.0, 1.0];
+        let s = [1.0, 0.0, 3.0, 0.0];
+        assert_eq!(agreement(&t, &s, 2), 0.5);
+        assert!(mean_kl(&t, &t, 2).abs() < 1e-12);
+        // Row 1: p = softmax(2, 0), q = softmax(1, 0); row 2: p = softmax(0, 1), q = softmax(3, 0).
+        let kl = |p: [f64; 2], q: [f64; 2]| p[0] * (p[0] / q[0]).ln() + p[1] * (p[1] / q[1]).ln();
+        let sm = |a: f64, b: f64| [a.exp() / (a.exp() + b.exp()), b.exp() / (a.exp() + b.exp())];
+        let expect = (kl(sm(2.0, 0.0), sm(1.0, 0.0)) + kl(sm(0.0, 1.0), sm(3.0, 0.0))) / 2.0;
+        assert!((mean_kl(&t, &s, 2) - expect).abs() < 1e-9);
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod eval;
 pub mod optim;
+pub mod sobolev;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -21,15 +22,16 @@ use burn::tensor::Bytes;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 
-use crate::data::{DigitBatcher, ImageSet, IndexDataset, Jitter, Splits, Subset};
+use crate::data::{DigitBatcher, ImageSet, IndexDataset, Jitter, Splits, Subset, TangentTeacher};
 use crate::error::{KdError, Result};
 use crate::methods::Method;
-use crate::models::{Mlp, MlpConfig};
+use crate::models::{ForwardJvp, Mlp, MlpConfig};
 use crate::rng::{stream_rng, stream_seed};
 use crate::runs::{BURN_VERSION, Manifest, RunStore, git_commit, read_json, write_json};
 
 pub use eval::{
-    best_bias_shift, error_count, error_count_with_bias, errors_on_classes, logits_of, predictions,
+    agreement, best_bias_shift, error_count, error_count_with_bias, errors_on_classes, logits_of,
+    mean_kl, predictions,
 };
 pub use optim::{LrSchedule, OptimizerSpec};
 
@@ -76,6 +78,15 @@ impl TrainSpec {
             return Err(KdError::Config(format!(
                 "learning rate must be positive, got {}",
                 self.optimizer.base_lr()
+            )));
+        }
+        if self.method.needs_tangents()
+            && (self.model.input_dropout > 0.0 || self.model.hidden_dropout > 0.0)
+        {
+            return Err(KdError::Config(format!(
+                "method `{}` matches input derivatives, which the forward-mode pass computes \
+                 without dropout: use a student without dropout",
+                self.method.describe()
             )));
         }
         if self.method.needs_teacher() != self.teacher.is_some() {
@@ -307,6 +318,13 @@ impl Trainer {
                         rng: Mutex::new(stream_rng(spec.seed, "augment", epoch)),
                     })
                 }),
+                tangent_teacher: match (spec.method.needs_tangents(), teacher) {
+                    (true, Some(t)) => Some(Arc::new(TangentTeacher {
+                        model: t.model.clone(),
+                        rng: Mutex::new(stream_rng(spec.seed, "tangent", epoch)),
+                    })),
+                    _ => None,
+                },
             };
             // A new loader per epoch, seeded by the epoch: the order of epoch k does not depend
             // on how many epochs this process has run (which is what makes resume exact).
@@ -459,8 +477,9 @@ pub struct StepStats {
     pub batch_size: usize,
 }
 
-/// One optimisation step of `model` (on the autodiff device) on `batch`: forward with dropout,
-/// the method's loss terms, backward, optimizer step, max-norm projection. Reads back all
+/// One optimisation step of `model` (on the autodiff device) on `batch`: forward with dropout
+/// (or, for batches with tangents, a forward-mode pass giving the logits and `J v`), the
+/// method's loss terms, backward, optimizer step, max-norm projection. Reads back all
 /// statistics at once (one device sync per step).
 pub fn train_step(
     model: Mlp,
@@ -472,8 +491,14 @@ pub fn train_step(
     max_norm: Option<f64>,
 ) -> (Mlp, StepStats) {
     let b = batch.labels.dims()[0];
-    let logits = model.forward(batch.images.clone(), Some(dropout));
-    let terms = method.loss_terms(logits.clone(), batch);
+    let (logits, student_jvp) = match &batch.tangents {
+        Some(t) => {
+            let (y, jv) = model.forward_jvp(batch.images.clone(), t.directions.clone());
+            (y, Some(jv))
+        }
+        None => (model.forward(batch.images.clone(), Some(dropout)), None),
+    };
+    let terms = method.loss_terms(logits.clone(), student_jvp, batch);
     let hits = logits
         .inner()
         .argmax(1)
@@ -589,6 +614,13 @@ pub fn metrics_csv(history: &[EpochMetrics]) -> String {
         ));
     }
     out
+}
+
+/// Passes per epoch over a transfer set of `n` images so that an epoch holds about as many
+/// samples as one over the whole `full`-image split (at most `max_repeats`).
+pub fn repeats_for(n: usize, full: usize, max_repeats: usize) -> usize {
+    let factor = (full as f64 / n.max(1) as f64).min(max_repeats as f64);
+    factor.round().max(1.0) as usize
 }
 
 /// The transfer set a run learns from.

@@ -1,0 +1,112 @@
+//! What both experiments share: the trainer, the settings, the seeds and (for the
+//! distillation analogue) the digit splits and architectures.
+
+use std::path::PathBuf;
+
+use kd_core::Result;
+use kd_core::data::{Splits, Subset};
+use kd_core::methods::{HardLabels, LogitMatch, Method, Sobolev, SoftTargets};
+use kd_core::models::{Activation, MlpConfig};
+use kd_core::train::{TrainSpec, TrainedRun, Trainer, repeats_for};
+
+use crate::profile::Settings;
+
+pub struct Context {
+    pub trainer: Trainer,
+    pub settings: Settings,
+    pub regression_seeds: Vec<u64>,
+    pub distill_seeds: Vec<u64>,
+    pub out: PathBuf,
+    /// Loaded only when the distillation experiment runs.
+    pub splits: Option<Splits>,
+}
+
+impl Context {
+    pub fn splits(&self) -> &Splits {
+        self.splits
+            .as_ref()
+            .expect("splits are loaded for distillation")
+    }
+
+    /// 784-1200-1200-10 with dropout, max-norm and jitter (Hinton et al.'s MNIST teacher).
+    pub fn teacher(&self, seed: u64) -> Result<TrainedRun> {
+        let splits = self.splits();
+        let s = &self.settings;
+        let spec = TrainSpec {
+            model: MlpConfig {
+                widths: vec![splits.input_dim(), 1200, 1200, splits.num_classes()],
+                activation: Activation::Relu,
+                input_dropout: 0.2,
+                hidden_dropout: 0.5,
+                max_norm: Some(3.5),
+            },
+            dataset: splits.dataset.clone(),
+            splits: splits.fingerprint(),
+            transfer: Subset::All,
+            method: Method::HardLabels(HardLabels {}),
+            teacher: None,
+            optimizer: s.teacher_optimizer.clone(),
+            schedule: s.schedule.clone(),
+            epochs: s.teacher_epochs,
+            repeats: 1,
+            batch_size: s.batch_size,
+            jitter: Some(2),
+            seed,
+        };
+        self.trainer
+            .train(&format!("teacher seed {seed}"), &spec, splits, None)
+    }
+
+    /// Soft targets at the profile's temperature, without the hard labels (pure matching of
+    /// the teacher), optionally plus the Jacobian-projection term.
+    pub fn method(&self, jacobian: bool) -> Method {
+        let soft = SoftTargets {
+            temperature: self.settings.temperature,
+            hard_weight: 0.0,
+        };
+        if jacobian {
+            Method::Sobolev(Sobolev {
+                logits: LogitMatch::SoftTargets(soft),
+                jacobian_weight: self.settings.jacobian_weight,
+            })
+        } else {
+            Method::SoftTargets(soft)
+        }
+    }
+
+    /// A 784-w-w-10 student distilled by `method` from the teacher of `seed` on `transfer`.
+    pub fn student(
+        &self,
+        label: &str,
+        method: Method,
+        transfer: Subset,
+        seed: u64,
+        teacher: &TrainedRun,
+    ) -> Result<TrainedRun> {
+        let splits = self.splits();
+        let s = &self.settings;
+        let w = s.student_width;
+        let n = splits.train.subset(&transfer).len();
+        let spec = TrainSpec {
+            model: MlpConfig::plain(&[splits.input_dim(), w, w, splits.num_classes()]),
+            dataset: splits.dataset.clone(),
+            splits: splits.fingerprint(),
+            transfer,
+            method,
+            teacher: Some(teacher.key.clone()),
+            optimizer: s.student_optimizer.clone(),
+            schedule: s.schedule.clone(),
+            epochs: s.student_epochs,
+            repeats: repeats_for(n, splits.train.len(), s.max_repeats),
+            batch_size: s.batch_size,
+            jitter: None,
+            seed,
+        };
+        self.trainer.train(
+            &format!("{label} seed {seed}"),
+            &spec,
+            splits,
+            Some(teacher),
+        )
+    }
+}
