@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # (marker, results directory, sections to include, heading)
 BLOCKS = [
+    ("sobolev", "results/sobolev/cpu", ["regression", "distillation"], "profile `cpu`"),
     ("hinton2015", "results/hinton2015/cpu", ["mnist-table"], "profile `cpu`, bundled mnist-10k"),
     ("hinton2015-fashion", "results/hinton2015/cpu-fashion", ["mnist-table"],
      "profile `cpu`, `--dataset fashion-mnist`"),

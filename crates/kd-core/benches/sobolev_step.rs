@@ -15,7 +15,7 @@ use kd_core::data::{DigitBatcher, Locations, TangentTeacher, dataset_info, load_
 use kd_core::methods::{LogitMatch, Method, Sobolev, SoftTargets};
 use kd_core::models::{Activation, MlpConfig};
 use kd_core::rng::stream_rng;
-use kd_core::train::sobolev::{FitSpec, Scaling, SobolevMode, fit};
+use kd_core::train::sobolev::{DerivativeScale, FitSpec, Scaling, SobolevMode, fit};
 use kd_core::train::{LrSchedule, OptimizerSpec, logits_of, train_step};
 
 fn regression(c: &mut Criterion) {
@@ -31,6 +31,7 @@ fn regression(c: &mut Criterion) {
             model: MlpConfig::plain(&[2, 256, 256, 1]),
             mode,
             derivative_weight: 1.0,
+            derivative_scale: DerivativeScale::Relative,
             steps: 10,
             lr: 1e-3,
             schedule: LrSchedule::Constant,

@@ -19,7 +19,11 @@ pub enum LogitMatch {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sobolev {
     pub logits: LogitMatch,
-    /// Weight of the Jacobian-projection term.
+    /// Weight of the Jacobian-projection term, a *relative* squared error: the squared error of
+    /// the student's projections divided by the squared norm of the teacher's (per batch). In
+    /// absolute terms the projections of a 784-pixel input Jacobian on a random unit vector are
+    /// tiny (the term was ~1% of the soft term), so a fixed weight would mean nothing across
+    /// input sizes.
     pub jacobian_weight: f64,
 }
 
@@ -33,7 +37,8 @@ impl Sobolev {
         names
     }
 
-    /// The logit terms plus `jacobian_weight * mean_batch sum_logits (J_s v - J_t v)^2`.
+    /// The logit terms plus `jacobian_weight * sum (J_s v - J_t v)^2 / sum (J_t v)^2` (sums over
+    /// the batch and the logits).
     pub fn loss_terms(
         &self,
         logits: Tensor<2>,
@@ -46,13 +51,53 @@ impl Sobolev {
             LogitMatch::SoftTargets(m) => m.loss_terms(logits, teacher_logits, labels),
             LogitMatch::LogitRegression(m) => m.loss_terms(logits, teacher_logits, labels),
         };
-        let [batch, _] = student_jvp.dims();
+        // The normaliser is a constant of the batch (the teacher's projections carry no graph).
+        let scale = teacher_jvp.clone().square().sum().clamp_min(1e-12);
         let jacobian = (student_jvp - teacher_jvp)
             .square()
             .sum()
-            .div_scalar(batch as f64)
+            .div(scale)
             .mul_scalar(self.jacobian_weight);
         terms.terms.push(("jacobian", jacobian));
         terms
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tensors::floats;
+
+    #[test]
+    fn jacobian_term_is_the_weighted_relative_error() {
+        let d = Device::flex();
+        let t2 = |v: Vec<f32>| Tensor::<2>::from_data(TensorData::new(v, [2, 2]), &d);
+        let labels = Tensor::<1, Int>::from_data(TensorData::new(vec![0i64, 1], [2]), &d);
+        let m = Sobolev {
+            logits: LogitMatch::LogitRegression(LogitRegression { hard_weight: 0.0 }),
+            jacobian_weight: 0.5,
+        };
+        let logits = t2(vec![1.0, 2.0, 3.0, 4.0]);
+        let teacher_jvp = t2(vec![1.0, 0.0, 2.0, 2.0]); // squared norm 9
+        let student_jvp = t2(vec![0.0, 0.0, 2.0, 1.0]); // squared error 2
+        let terms = m.loss_terms(
+            logits.clone(),
+            logits.clone(),
+            labels.clone(),
+            student_jvp,
+            teacher_jvp.clone(),
+        );
+        assert_eq!(terms.names(), vec!["logit", "hard", "jacobian"]);
+        assert_eq!(m.term_names(), terms.names());
+        let jac = floats(terms.terms[2].1.clone())[0];
+        assert!((jac - 0.5 * 2.0 / 9.0).abs() < 1e-6, "{jac}");
+        let same = m.loss_terms(
+            logits.clone(),
+            logits,
+            labels,
+            teacher_jvp.clone(),
+            teacher_jvp,
+        );
+        assert_eq!(floats(same.terms[2].1.clone())[0], 0.0);
     }
 }

@@ -128,6 +128,19 @@ impl Scaling {
     }
 }
 
+/// How the derivative term is scaled before its weight is applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DerivativeScale {
+    /// The plain squared error in scaled units: `mean ||grad f - grad m||^2`, the loss as the
+    /// paper writes it.
+    Absolute,
+    /// The squared error divided by the mean squared norm of the training gradients, so that
+    /// functions whose (scaled) gradients are large — Ackley's ripples, Bukin's cusp — do not
+    /// drown the value term.
+    Relative,
+}
+
 /// Everything that determines a fitted regression model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FitSpec {
@@ -135,6 +148,7 @@ pub struct FitSpec {
     pub mode: SobolevMode,
     /// Weight of the derivative term relative to the value term.
     pub derivative_weight: f64,
+    pub derivative_scale: DerivativeScale,
     /// Full-batch Adam steps.
     pub steps: usize,
     pub lr: f64,
@@ -159,6 +173,12 @@ fn random_directions(n: usize, rng: &mut StdRng) -> Vec<[f32; 2]> {
             [a.cos() as f32, a.sin() as f32]
         })
         .collect()
+}
+
+/// Mean of the squares (guarded against an all-zero gradient field).
+fn mean_square(values: &[f32]) -> f64 {
+    let m = values.iter().map(|&v| (v as f64).powi(2)).sum::<f64>() / values.len().max(1) as f64;
+    m.max(1e-12)
 }
 
 /// The training objective of one full-batch step, as (value term, derivative term).
@@ -194,11 +214,13 @@ fn objective(
                     }
                 })
                 .collect();
-            // Sum over the two components, mean over samples: mean ||grad f - grad m||^2.
-            let derivative = (jv - column(&targets, device))
-                .square()
-                .mean()
-                .mul_scalar(2.0);
+            // mean ||grad f - grad m||^2 (the mean over both components' rows, times 2),
+            // or that divided by mean ||grad f||^2.
+            let derivative = (jv - column(&targets, device)).square().mean();
+            let derivative = match spec.derivative_scale {
+                DerivativeScale::Absolute => derivative.mul_scalar(2.0),
+                DerivativeScale::Relative => derivative.div_scalar(mean_square(&targets)),
+            };
             ((pred - y).square().mean(), Some(derivative))
         }
         SobolevMode::Stochastic => {
@@ -211,7 +233,17 @@ fn objective(
                 .map(|(g, d)| g[0] * d[0] + g[1] * d[1])
                 .collect();
             let (pred, jv) = model.forward_jvp(x, tensor2(&v, device));
+            // For v uniform on the circle E[<g, v>^2] = ||g||^2 / 2, so dividing by half the
+            // mean squared gradient norm gives the same relative error as the full term, in
+            // expectation.
             let derivative = (jv - column(&targets, device)).square().mean();
+            let derivative = match spec.derivative_scale {
+                DerivativeScale::Absolute => derivative,
+                DerivativeScale::Relative => {
+                    let flat: Vec<f32> = data.gradients.iter().flatten().copied().collect();
+                    derivative.div_scalar(mean_square(&flat))
+                }
+            };
             ((pred - y).square().mean(), Some(derivative))
         }
     }

@@ -9,7 +9,7 @@ use kd_core::report::summary::Section;
 use kd_core::report::{Claim, MeanStd, Relation, Table};
 use kd_core::train::LrSchedule;
 use kd_core::train::sobolev::{
-    FitSpec, RegressionErrors, Scaling, SobolevMode, evaluate, fit, predict,
+    DerivativeScale, FitSpec, RegressionErrors, Scaling, SobolevMode, evaluate, fit, predict,
 };
 
 use crate::context::Context;
@@ -67,6 +67,7 @@ fn spec(ctx: &Context, mode: SobolevMode, seed: u64) -> FitSpec {
         },
         mode,
         derivative_weight: 1.0,
+        derivative_scale: s.derivative_scale,
         steps: s.steps,
         lr: s.lr,
         schedule: LrSchedule::Cosine {
@@ -95,9 +96,12 @@ pub fn run(ctx: &Context) -> Result<()> {
         "test_gradient_mse_original",
     ]);
     let mut cells: Vec<Cell> = Vec::new();
+    let grid = heatmap_grid(s.heatmap_grid);
     for f in ALL_FUNCTIONS {
         let scaling = Scaling::of(f);
         let test = scaling.sample(f, s.test_points, TEST_POINTS_SEED);
+        // The heat map shows the first seed's Regular and Sobolev fits on the smallest set.
+        let mut fits_shown: Vec<(SobolevMode, Vec<f64>)> = Vec::new();
         for n in s.train_sizes {
             for mode in MODES {
                 let mut errors = Vec::new();
@@ -106,6 +110,13 @@ pub fn run(ctx: &Context) -> Result<()> {
                     let train = scaling.sample(f, n, TRAIN_POINTS_SEED + seed);
                     let model = fit(&spec(ctx, mode, seed), &train, device);
                     let e = evaluate(&model, &test, &scaling, device);
+                    if n == s.train_sizes[0]
+                        && seed == ctx.regression_seeds[0]
+                        && mode != SobolevMode::Stochastic
+                    {
+                        let (values, _) = predict(&model, &grid, device);
+                        fits_shown.push((mode, values.iter().map(|&v| v as f64).collect()));
+                    }
                     table.push(vec![
                         f.name().into(),
                         n.to_string(),
@@ -126,7 +137,7 @@ pub fn run(ctx: &Context) -> Result<()> {
                 });
             }
         }
-        heatmap(ctx, f, &scaling)?;
+        heatmap(ctx, f, &scaling, &grid, fits_shown)?;
     }
     table.write(&ctx.out.join(format!("{NAME}.csv")))?;
 
@@ -163,12 +174,18 @@ pub fn run(ctx: &Context) -> Result<()> {
     let mut sec = Section::new(NAME, "Regression on the 2-D test functions (§4.1)");
     sec.text(&format!(
         "MLP 2-{h}-{h}-1 (ReLU), full-batch Adam (lr {lr}, cosine to 0, {steps} steps, eps \
-         1e-8), derivative weight 1; inputs mapped onto [-1, 1]^2 and outputs standardised per \
+         1e-8), derivative weight 1 on the {scale} derivative error; inputs mapped onto [-1, 1]^2 and outputs standardised per \
          function (see `kd_core::train::sobolev`). Test MSE over {tp} fresh uniform points, \
          mean ± std over {seeds} seeds (each seed draws its own training points). Values first, \
          then gradients (squared Euclidean error), in scaled units; `regression.csv` also has \
          both in the functions' own units. The paper's numbers are not at hand: ours only.",
         h = s.hidden,
+        scale = match s.derivative_scale {
+            DerivativeScale::Absolute => "absolute (as the paper writes the loss)",
+            DerivativeScale::Relative => {
+                "relative (divided by the mean squared norm of the training gradients)"
+            }
+        },
         lr = s.lr,
         steps = s.steps,
         tp = s.test_points,
@@ -274,16 +291,9 @@ pub fn run(ctx: &Context) -> Result<()> {
     sec.write(&ctx.out)
 }
 
-/// `heatmap-<function>.svg`: the true function beside the Regular and Sobolev fits of seed 1
-/// on the smallest training set, training points marked.
-fn heatmap(ctx: &Context, f: TestFunction, scaling: &Scaling) -> Result<()> {
-    let s = &ctx.settings;
-    let device = &ctx.trainer.device;
-    let seed = ctx.regression_seeds[0];
-    let n = s.train_sizes[0];
-    let train = scaling.sample(f, n, TRAIN_POINTS_SEED + seed);
-    let g = s.heatmap_grid;
-    let grid: Vec<[f32; 2]> = (0..g)
+/// Cell centres of a `g` x `g` grid over [-1, 1]^2 (scaled inputs), row-major with y outer.
+fn heatmap_grid(g: usize) -> Vec<[f32; 2]> {
+    (0..g)
         .flat_map(|j| (0..g).map(move |i| (i, j)))
         .map(|(i, j)| {
             [
@@ -291,7 +301,21 @@ fn heatmap(ctx: &Context, f: TestFunction, scaling: &Scaling) -> Result<()> {
                 -1.0 + (2 * j + 1) as f32 / g as f32,
             ]
         })
-        .collect();
+        .collect()
+}
+
+/// `heatmap-<function>.svg`: the true function beside the Regular and Sobolev fits of the first
+/// seed on the smallest training set, training points marked.
+fn heatmap(
+    ctx: &Context,
+    f: TestFunction,
+    scaling: &Scaling,
+    grid: &[[f32; 2]],
+    fits: Vec<(SobolevMode, Vec<f64>)>,
+) -> Result<()> {
+    let s = &ctx.settings;
+    let n = s.train_sizes[0];
+    let train = scaling.sample(f, n, TRAIN_POINTS_SEED + ctx.regression_seeds[0]);
     let to_x = |u: f32, k: usize| scaling.center[k] + scaling.half_width[k] * u as f64;
     let truth: Vec<f64> = grid
         .iter()
@@ -307,12 +331,10 @@ fn heatmap(ctx: &Context, f: TestFunction, scaling: &Scaling) -> Result<()> {
         values: truth,
         points: vec![],
     }];
-    for mode in [SobolevMode::Regular, SobolevMode::Sobolev] {
-        let model = fit(&spec(ctx, mode, seed), &train, device);
-        let (values, _) = predict(&model, &grid, device);
+    for (mode, values) in fits {
         panels.push(HeatPanel {
             title: format!("{}, {n} points", mode.name()),
-            values: values.iter().map(|&v| v as f64).collect(),
+            values,
             points: points.clone(),
         });
     }
@@ -324,7 +346,7 @@ fn heatmap(ctx: &Context, f: TestFunction, scaling: &Scaling) -> Result<()> {
             f.name()
         ),
         &panels,
-        (g, g),
+        (s.heatmap_grid, s.heatmap_grid),
         (x0, x1),
         (y0, y1),
     )
