@@ -238,7 +238,8 @@ fn objective(
             // expectation.
             let derivative = (jv - column(&targets, device)).square().mean();
             let derivative = match spec.derivative_scale {
-                DerivativeScale::Absolute => derivative,
+                // E[<e, v>^2] = ||e||^2 / 2: times 2 weighs it like the full term.
+                DerivativeScale::Absolute => derivative.mul_scalar(2.0),
                 DerivativeScale::Relative => {
                     let flat: Vec<f32> = data.gradients.iter().flatten().copied().collect();
                     derivative.div_scalar(mean_square(&flat))
@@ -249,8 +250,14 @@ fn objective(
     }
 }
 
-/// Fits `spec.model` to `data` by full-batch Adam; returns the model on the plain `device`.
+/// Fits `spec.model` (2 inputs, 1 output) to `data` by full-batch Adam; returns the model on
+/// the plain `device`.
 pub fn fit(spec: &FitSpec, data: &RegressionSet, device: &Device) -> Mlp {
+    let w = &spec.model.widths;
+    assert!(
+        w.first() == Some(&2) && w.last() == Some(&1),
+        "Sobolev regression fits 2-D scalar functions: widths {w:?}"
+    );
     let ad = device.clone().autodiff();
     let mut model = spec.model.init(spec.seed, &ad);
     let mut optim = AdamConfig::new()

@@ -132,9 +132,10 @@ pub fn run(ctx: &Context) -> Result<()> {
          (dropout, jitter; test accuracy {}%) is distilled into 784-{w}-{w}-10 students on \
          stratified transfer sets. Both students match the teacher's softened outputs (KL at \
          T = {t}, T^2-scaled, no hard labels); the Sobolev student also matches `<D_x t(x), v>` \
-         for all 10 logits along one random unit direction v per sample and step (weight {jw}). \
-         Each epoch repeats a small transfer set so every student takes the same number of \
-         steps. Test metrics over {} test images, mean ± std over {} seeds: accuracy, agreement \
+         for all 10 logits along one random unit direction v per sample and step (the squared \
+         error relative to the teacher's projections, per batch, weight {jw}). Each epoch \
+         repeats a small transfer set so every student takes about the same number of steps \
+         (the repeat count is rounded). Test metrics over {} test images, mean ± std over {} seeds: accuracy, agreement \
          with the teacher's argmax, and KL(teacher || student) at T = 1.",
         MeanStd::of(&teacher_acc).fmt(2),
         splits.test.len(),

@@ -263,8 +263,8 @@ pub fn run(ctx: &Context) -> Result<()> {
         sec.claim(Claim {
             id: format!("{NAME}/{}-{small}-stochastic-beats-regular", f.name()),
             statement: format!(
-                "{}: stochastic Sobolev is better than Regular with {small} points (between \
-                 Regular and Sobolev, or near Sobolev)",
+                "{}: stochastic Sobolev does better than Regular with {small} points (it sits \
+                 between Regular and Sobolev, or beyond Sobolev)",
                 f.name()
             ),
             lhs_label: "stochastic Sobolev test MSE".into(),
