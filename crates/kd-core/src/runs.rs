@@ -86,16 +86,33 @@ pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
     crate::report::write_atomic(path, text.as_bytes())
 }
 
-/// `git describe --always --dirty` of the working tree, or "unknown" outside git.
+/// The commit of the working tree (12 hex digits), with `-dirty` when files other than the
+/// generated `results/` and `runs/` differ from it; "unknown" outside git.
 pub fn git_commit() -> String {
-    std::process::Command::new("git")
-        .args(["describe", "--always", "--dirty", "--abbrev=12"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .unwrap_or_else(|| "unknown".into())
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    let Some(commit) = git(&["rev-parse", "--short=12", "HEAD"]) else {
+        return "unknown".into();
+    };
+    let changes = git(&[
+        "status",
+        "--porcelain",
+        "--",
+        ":/",
+        ":(exclude,top)results",
+        ":(exclude,top)runs",
+    ]);
+    match changes {
+        Some(c) if c.is_empty() => commit,
+        _ => format!("{commit}-dirty"),
+    }
 }
 
 #[cfg(test)]

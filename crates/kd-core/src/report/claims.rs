@@ -2,9 +2,10 @@
 //! `claims.csv` stores both numbers and the relation, so a checker can recompute every verdict
 //! from the file instead of trusting a stored boolean.
 //!
-//! A claim is *required* when the reproduction's definition of done names it: CI fails if a
-//! required claim fails in the committed `cpu` results. Every other claim is reported, with its
-//! verdict, and never hidden.
+//! A claim is *required* when CI guards it: CI fails if a required claim fails in the committed
+//! `cpu` results, so a change that breaks a reproduced result cannot land. Every other claim —
+//! including paper claims our runs do not reproduce — is reported with its verdict, never
+//! hidden.
 
 use std::path::Path;
 

@@ -117,7 +117,7 @@ impl Summary {
         let required_held = required.iter().filter(|c| c.holds()).count();
         md.push_str(&format!(
             "## Claims overall\n\n{held} of {} claims hold; {required_held} of the {} \
-             required ones (the definition of done, checked by CI) hold.\n",
+             required ones (those CI guards against regressions) hold.\n",
             all_claims.len(),
             required.len()
         ));
