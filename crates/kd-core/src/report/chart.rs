@@ -83,6 +83,7 @@ pub fn line_chart(
                     .configure_mesh()
                     .x_desc(x_label)
                     .y_desc(y_label)
+                    .light_line_style(RGBColor(238, 238, 238))
                     .draw()
                     .map_err(chart_err)?;
                 for (i, s) in series.iter().enumerate() {
@@ -112,6 +113,7 @@ pub fn line_chart(
                 }
                 chart
                     .configure_series_labels()
+                    .position(SeriesLabelPosition::UpperRight)
                     .background_style(WHITE.mix(0.85))
                     .border_style(BLACK)
                     .draw()
@@ -287,6 +289,7 @@ pub fn grouped_bar_chart(
                 }
                 chart
                     .configure_series_labels()
+                    .position(SeriesLabelPosition::UpperRight)
                     .background_style(WHITE.mix(0.85))
                     .border_style(BLACK)
                     .draw()
