@@ -59,10 +59,11 @@ def main() -> int:
     new = text
     for marker, directory, sections, heading in BLOCKS:
         pattern = re.compile(
-            rf"(<!-- results:{marker} -->\n).*?(\n<!-- /results:{marker} -->)", re.S)
+            rf"(<!-- results:{marker} -->\n)(?:.*?\n)?(<!-- /results:{marker} -->)", re.S)
         if not pattern.search(new):
             sys.exit(f"README.md has no results:{marker} markers")
-        new = pattern.sub(lambda m: m.group(1) + block(directory, sections, heading) + m.group(2), new)
+        new = pattern.sub(
+            lambda m: m.group(1) + block(directory, sections, heading) + "\n" + m.group(2), new)
     if "--check" in sys.argv:
         if new != text:
             print("README.md results are out of date: run python3 scripts/update_readme.py")
