@@ -1,12 +1,30 @@
 //! The command-line conventions every paper binary shares: the same flags, profiles and output
 //! layout (`results/<paper>/<profile>`), so `--help` reads the same everywhere.
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 use burn::prelude::Device;
-use clap::{Args, ValueEnum};
+use clap::{Args, Parser, ValueEnum};
 
 use crate::error::{KdError, Result};
+use crate::runs::RunStore;
+use crate::train::Trainer;
+
+/// The `main` of every paper binary: parses the command line, runs `run`, and turns an error
+/// into one `error: ...` line on stderr and a non-zero exit status (never a panic).
+pub fn run_main<C: Parser>(run: impl FnOnce(C) -> Result<()>) -> ExitCode {
+    let cli = C::parse();
+    crate::perf::flush_denormals();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
 
 /// How much compute a reproduction spends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -109,6 +127,17 @@ impl CommonArgs {
             name = format!("{name}-{}", dataset.trim_end_matches("-mnist"));
         }
         workspace_root().join("results").join(paper).join(name)
+    }
+
+    /// The trainer these flags ask for: `--device`, `--runs-dir`, `--resume`, and a progress bar
+    /// when stderr is a terminal.
+    pub fn trainer(&self) -> Result<Trainer> {
+        let device = parse_device(&self.device)?;
+        Ok(Trainer {
+            resume: self.resume,
+            progress: std::io::stderr().is_terminal(),
+            ..Trainer::new(device, &self.device, RunStore::new(self.runs_dir()))
+        })
     }
 
     pub fn runs_dir(&self) -> PathBuf {

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use kd_core::Result;
 use kd_core::data::{Splits, Subset};
 use kd_core::methods::{HardLabels, Method, SoftTargets};
-use kd_core::models::{Activation, MlpConfig};
+use kd_core::models::MlpConfig;
 use kd_core::train::{TrainSpec, TrainedRun, Trainer, repeats_for};
 
 use crate::profile::Settings;
@@ -27,14 +27,7 @@ impl Context {
     /// 784-1200-1200-10, dropout 20% on inputs and 50% on hidden units, max-norm weights,
     /// trained on inputs jittered by up to 2 pixels.
     pub fn teacher_model(&self) -> MlpConfig {
-        let d = self.splits.input_dim();
-        MlpConfig {
-            widths: vec![d, 1200, 1200, self.splits.num_classes()],
-            activation: Activation::Relu,
-            input_dropout: 0.2,
-            hidden_dropout: 0.5,
-            max_norm: Some(3.5),
-        }
+        MlpConfig::hinton_teacher(self.splits.input_dim(), self.splits.num_classes())
     }
 
     /// 784-w-w-10 without any regularization.

@@ -9,16 +9,14 @@ mod experiments;
 mod paper;
 mod profile;
 
-use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Parser;
-use kd_core::cli::{CommonArgs, parse_device};
+use kd_core::cli::{CommonArgs, run_main};
 use kd_core::data::{Locations, Splits, dataset_info, load_dataset};
 use kd_core::report::Summary;
-use kd_core::runs::{RunStore, git_commit};
-use kd_core::train::Trainer;
+use kd_core::runs::git_commit;
 
 use crate::context::Context;
 use crate::profile::Settings;
@@ -37,15 +35,7 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    kd_core::perf::flush_denormals();
-    match run(&cli.common) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    run_main(|cli: Cli| run(&cli.common))
 }
 
 fn run(args: &CommonArgs) -> kd_core::Result<()> {
@@ -53,7 +43,7 @@ fn run(args: &CommonArgs) -> kd_core::Result<()> {
     let settings = Settings::for_profile(args.profile);
     let selected = args.selected(&experiments::ALL)?;
     let seeds: Vec<u64> = (1..=args.seed_count()? as u64).collect();
-    let device = parse_device(&args.device)?;
+    let trainer = args.trainer()?;
     let dataset_name = args.dataset_or(settings.default_dataset);
     let info = dataset_info(&dataset_name)?;
     let dataset = load_dataset(&info, &Locations::standard(args.data_dir.clone()))?;
@@ -74,11 +64,7 @@ fn run(args: &CommonArgs) -> kd_core::Result<()> {
     );
     let ctx = Context {
         splits,
-        trainer: Trainer {
-            resume: args.resume,
-            progress: std::io::stderr().is_terminal(),
-            ..Trainer::new(device, &args.device, RunStore::new(args.runs_dir()))
-        },
+        trainer,
         settings,
         seeds,
         out: out.clone(),

@@ -29,15 +29,6 @@ pub struct Settings {
     pub bias_grid: Vec<f32>,
 }
 
-fn sgd(lr: f64) -> OptimizerSpec {
-    OptimizerSpec::Sgd {
-        lr,
-        momentum: 0.9,
-        nesterov: true,
-        weight_decay: 0.0,
-    }
-}
-
 impl Settings {
     pub fn for_profile(profile: Profile) -> Settings {
         let common = Settings {
@@ -51,8 +42,8 @@ impl Settings {
             student_epochs: 30,
             max_repeats: 40,
             batch_size: 128,
-            teacher_optimizer: sgd(0.1),
-            student_optimizer: sgd(0.02),
+            teacher_optimizer: OptimizerSpec::nesterov_sgd(0.1),
+            student_optimizer: OptimizerSpec::nesterov_sgd(0.02),
             schedule: LrSchedule::Cosine {
                 final_fraction: 0.0,
                 warmup_epochs: 1,

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use kd_core::Result;
 use kd_core::data::{Splits, Subset};
 use kd_core::methods::{HardLabels, LogitMatch, Method, Sobolev, SoftTargets};
-use kd_core::models::{Activation, MlpConfig};
+use kd_core::models::MlpConfig;
 use kd_core::train::{TrainSpec, TrainedRun, Trainer, repeats_for};
 
 use crate::profile::Settings;
@@ -33,13 +33,7 @@ impl Context {
         let splits = self.splits();
         let s = &self.settings;
         let spec = TrainSpec {
-            model: MlpConfig {
-                widths: vec![splits.input_dim(), 1200, 1200, splits.num_classes()],
-                activation: Activation::Relu,
-                input_dropout: 0.2,
-                hidden_dropout: 0.5,
-                max_norm: Some(3.5),
-            },
+            model: MlpConfig::hinton_teacher(splits.input_dim(), splits.num_classes()),
             dataset: splits.dataset.clone(),
             splits: splits.fingerprint(),
             transfer: Subset::All,

@@ -43,15 +43,6 @@ pub struct Settings {
     pub jacobian_weight: f64,
 }
 
-fn sgd(lr: f64) -> OptimizerSpec {
-    OptimizerSpec::Sgd {
-        lr,
-        momentum: 0.9,
-        nesterov: true,
-        weight_decay: 0.0,
-    }
-}
-
 impl Settings {
     pub fn for_profile(profile: Profile) -> Settings {
         let cpu = Settings {
@@ -76,8 +67,8 @@ impl Settings {
             transfer_sizes: vec![Some(100), Some(500), Some(2000), None],
             max_repeats: 70,
             batch_size: 128,
-            teacher_optimizer: sgd(0.1),
-            student_optimizer: sgd(0.02),
+            teacher_optimizer: OptimizerSpec::nesterov_sgd(0.1),
+            student_optimizer: OptimizerSpec::nesterov_sgd(0.02),
             schedule: LrSchedule::Cosine {
                 final_fraction: 0.0,
                 warmup_epochs: 1,

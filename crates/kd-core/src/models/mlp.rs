@@ -55,6 +55,19 @@ impl MlpConfig {
         }
     }
 
+    /// Hinton et al. (2015)'s MNIST teacher: `input-1200-1200-classes` ReLU, dropout 20% on the
+    /// inputs and 50% on the hidden units, each unit's incoming weights max-norm constrained.
+    /// (The paper also jitters the teacher's inputs; that is the data's job: `TrainSpec::jitter`.)
+    pub fn hinton_teacher(input_dim: usize, classes: usize) -> Self {
+        MlpConfig {
+            widths: vec![input_dim, 1200, 1200, classes],
+            activation: Activation::Relu,
+            input_dropout: 0.2,
+            hidden_dropout: 0.5,
+            max_norm: Some(3.5),
+        }
+    }
+
     pub fn validate(&self) -> crate::Result<()> {
         let bad = |m: String| Err(crate::KdError::Config(m));
         if self.widths.len() < 2 || self.widths.contains(&0) {

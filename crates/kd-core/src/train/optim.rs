@@ -26,6 +26,16 @@ pub enum OptimizerSpec {
 }
 
 impl OptimizerSpec {
+    /// SGD with Nesterov momentum 0.9 and no weight decay (the digit experiments' optimizer).
+    pub fn nesterov_sgd(lr: f64) -> Self {
+        OptimizerSpec::Sgd {
+            lr,
+            momentum: 0.9,
+            nesterov: true,
+            weight_decay: 0.0,
+        }
+    }
+
     pub fn base_lr(&self) -> f64 {
         match self {
             OptimizerSpec::Sgd { lr, .. } | OptimizerSpec::Adam { lr, .. } => *lr,

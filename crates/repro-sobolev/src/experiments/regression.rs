@@ -20,6 +20,14 @@ const MODES: [SobolevMode; 3] = [
     SobolevMode::Sobolev,
     SobolevMode::Stochastic,
 ];
+/// The columns of the summary's MSE tables: one per mode of `MODES`.
+const TABLE_HEADER: [&str; 5] = [
+    "function",
+    "n_train",
+    "Regular",
+    "Sobolev",
+    "Stochastic Sobolev",
+];
 /// Seeds of the training points and of the test points are kept apart from the model seeds.
 const TRAIN_POINTS_SEED: u64 = 1_000;
 const TEST_POINTS_SEED: u64 = 999_999;
@@ -205,16 +213,7 @@ pub fn run(ctx: &Context) -> Result<()> {
             })
             .collect();
         sec.text(&format!("Test {what} MSE (scaled units):"));
-        sec.table(
-            &[
-                "function",
-                "n_train",
-                "Regular",
-                "Sobolev",
-                "Stochastic Sobolev",
-            ],
-            &rows,
-        );
+        sec.table(&TABLE_HEADER, &rows);
     }
     let rows: Vec<Vec<String>> = ALL_FUNCTIONS
         .iter()
@@ -226,16 +225,7 @@ pub fn run(ctx: &Context) -> Result<()> {
         })
         .collect();
     sec.text("Test value MSE in the functions' own units, smallest training set:");
-    sec.table(
-        &[
-            "function",
-            "n_train",
-            "Regular",
-            "Sobolev",
-            "Stochastic Sobolev",
-        ],
-        &rows,
-    );
+    sec.table(&TABLE_HEADER, &rows);
 
     let [small, large] = s.train_sizes;
     let mut log_ratio = [0.0f64; 2];
