@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use kd_core::Result;
 use kd_core::data::{Splits, Subset};
-use kd_core::methods::{HardLabels, Method, SoftTargets};
+use kd_core::methods::{Method, SoftTargets};
 use kd_core::models::MlpConfig;
 use kd_core::train::{TrainSpec, TrainedRun, Trainer, repeats_for};
 
@@ -24,12 +24,6 @@ pub struct Context {
 }
 
 impl Context {
-    /// 784-1200-1200-10, dropout 20% on inputs and 50% on hidden units, max-norm weights,
-    /// trained on inputs jittered by up to 2 pixels.
-    pub fn teacher_model(&self) -> MlpConfig {
-        MlpConfig::hinton_teacher(self.splits.input_dim(), self.splits.num_classes())
-    }
-
     /// 784-w-w-10 without any regularization.
     pub fn student_model(&self, width: usize) -> MlpConfig {
         let d = self.splits.input_dim();
@@ -39,21 +33,14 @@ impl Context {
     /// The teacher of seed `seed` (trained once, then found in the run store).
     pub fn teacher(&self, seed: u64) -> Result<TrainedRun> {
         let s = &self.settings;
-        let spec = TrainSpec {
-            model: self.teacher_model(),
-            dataset: self.splits.dataset.clone(),
-            splits: self.splits.fingerprint(),
-            transfer: Subset::All,
-            method: Method::HardLabels(HardLabels {}),
-            teacher: None,
-            optimizer: s.teacher_optimizer.clone(),
-            schedule: s.schedule.clone(),
-            epochs: s.teacher_epochs,
-            repeats: 1,
-            batch_size: s.batch_size,
-            jitter: Some(2),
+        let spec = TrainSpec::hinton_teacher(
+            &self.splits,
+            s.teacher_optimizer.clone(),
+            s.schedule.clone(),
+            s.teacher_epochs,
+            s.batch_size,
             seed,
-        };
+        );
         let run = self
             .trainer
             .train(&format!("teacher seed {seed}"), &spec, &self.splits, None)?;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use kd_core::Result;
 use kd_core::data::{Splits, Subset};
-use kd_core::methods::{HardLabels, LogitMatch, Method, Sobolev, SoftTargets};
+use kd_core::methods::{LogitMatch, Method, Sobolev, SoftTargets};
 use kd_core::models::MlpConfig;
 use kd_core::train::{TrainSpec, TrainedRun, Trainer, repeats_for};
 
@@ -32,21 +32,14 @@ impl Context {
     pub fn teacher(&self, seed: u64) -> Result<TrainedRun> {
         let splits = self.splits();
         let s = &self.settings;
-        let spec = TrainSpec {
-            model: MlpConfig::hinton_teacher(splits.input_dim(), splits.num_classes()),
-            dataset: splits.dataset.clone(),
-            splits: splits.fingerprint(),
-            transfer: Subset::All,
-            method: Method::HardLabels(HardLabels {}),
-            teacher: None,
-            optimizer: s.teacher_optimizer.clone(),
-            schedule: s.schedule.clone(),
-            epochs: s.teacher_epochs,
-            repeats: 1,
-            batch_size: s.batch_size,
-            jitter: Some(2),
+        let spec = TrainSpec::hinton_teacher(
+            splits,
+            s.teacher_optimizer.clone(),
+            s.schedule.clone(),
+            s.teacher_epochs,
+            s.batch_size,
             seed,
-        };
+        );
         self.trainer
             .train(&format!("teacher seed {seed}"), &spec, splits, None)
     }

@@ -60,6 +60,34 @@ pub struct TrainSpec {
 }
 
 impl TrainSpec {
+    /// Hinton et al. (2015)'s MNIST teacher ([`MlpConfig::hinton_teacher`]) trained on the hard
+    /// labels of the whole training split, its inputs jittered by up to 2 pixels. The optimizer,
+    /// schedule, epochs and batch size are the caller's (each paper's profile sets them).
+    pub fn hinton_teacher(
+        splits: &Splits,
+        optimizer: OptimizerSpec,
+        schedule: LrSchedule,
+        epochs: usize,
+        batch_size: usize,
+        seed: u64,
+    ) -> TrainSpec {
+        TrainSpec {
+            model: MlpConfig::hinton_teacher(splits.input_dim(), splits.num_classes()),
+            dataset: splits.dataset.clone(),
+            splits: splits.fingerprint(),
+            transfer: Subset::All,
+            method: Method::HardLabels(crate::methods::HardLabels {}),
+            teacher: None,
+            optimizer,
+            schedule,
+            epochs,
+            repeats: 1,
+            batch_size,
+            jitter: Some(2),
+            seed,
+        }
+    }
+
     pub fn key(&self) -> String {
         RunStore::key(self)
     }

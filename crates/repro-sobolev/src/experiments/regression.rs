@@ -3,7 +3,7 @@
 
 use kd_core::Result;
 use kd_core::data::functions::{ALL_FUNCTIONS, TestFunction};
-use kd_core::models::{Activation, MlpConfig};
+use kd_core::models::MlpConfig;
 use kd_core::report::chart::{HeatPanel, grouped_bar_chart, heatmaps};
 use kd_core::report::summary::Section;
 use kd_core::report::{Claim, MeanStd, Relation, Table};
@@ -40,39 +40,25 @@ struct Cell {
 }
 
 impl Cell {
+    /// Mean ± std over seeds of one error measure.
+    fn over_seeds(&self, measure: impl Fn(&RegressionErrors) -> f64) -> MeanStd {
+        MeanStd::of(&self.errors.iter().map(measure).collect::<Vec<_>>())
+    }
     fn value(&self) -> MeanStd {
-        MeanStd::of(&self.errors.iter().map(|e| e.value_mse).collect::<Vec<_>>())
+        self.over_seeds(|e| e.value_mse)
     }
     fn gradient(&self) -> MeanStd {
-        MeanStd::of(
-            &self
-                .errors
-                .iter()
-                .map(|e| e.gradient_mse)
-                .collect::<Vec<_>>(),
-        )
+        self.over_seeds(|e| e.gradient_mse)
     }
     fn value_original(&self) -> MeanStd {
-        MeanStd::of(
-            &self
-                .errors
-                .iter()
-                .map(|e| e.value_mse_original)
-                .collect::<Vec<_>>(),
-        )
+        self.over_seeds(|e| e.value_mse_original)
     }
 }
 
 fn spec(ctx: &Context, mode: SobolevMode, seed: u64) -> FitSpec {
     let s = &ctx.settings;
     FitSpec {
-        model: MlpConfig {
-            widths: vec![2, s.hidden, s.hidden, 1],
-            activation: Activation::Relu,
-            input_dropout: 0.0,
-            hidden_dropout: 0.0,
-            max_norm: None,
-        },
+        model: MlpConfig::plain(&[2, s.hidden, s.hidden, 1]),
         mode,
         derivative_weight: 1.0,
         derivative_scale: s.derivative_scale,
