@@ -29,10 +29,15 @@ pub fn run_main<C: Parser>(run: impl FnOnce(C) -> Result<()>) -> ExitCode {
 /// How much compute a reproduction spends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Profile {
-    /// Seconds: a few hundred samples, one seed, for CI.
+    /// Seconds: a few hundred samples, one seed; checks that everything runs (tests).
     Smoke,
+    /// About ten minutes on two cores: enough training to reproduce every required claim; CI
+    /// runs it afresh and fails when a required claim fails.
+    Ci,
     /// Minutes on a laptop CPU, offline, on the bundled data; reproduces the paper's claims.
     Cpu,
+    /// The full dataset on two CPU cores within about two hours (profiles a paper defines).
+    Full,
     /// The paper's full schedules on the full dataset; meant for a GPU (`--features cuda`).
     Paper,
 }
@@ -41,7 +46,9 @@ impl Profile {
     pub fn name(self) -> &'static str {
         match self {
             Profile::Smoke => "smoke",
+            Profile::Ci => "ci",
             Profile::Cpu => "cpu",
+            Profile::Full => "full",
             Profile::Paper => "paper",
         }
     }
@@ -49,8 +56,9 @@ impl Profile {
 
 #[derive(Debug, Clone, Args)]
 pub struct CommonArgs {
-    /// smoke (seconds, CI), cpu (default: minutes on a laptop, bundled data) or paper (full
-    /// schedules on the full dataset, for a GPU).
+    /// smoke (seconds), ci (about 10 minutes: every required claim, run by CI), cpu (default:
+    /// minutes on a laptop, bundled data), full (the full dataset on 2 CPU cores, where a paper
+    /// defines it) or paper (full schedules on the full dataset, for a GPU).
     #[arg(long, value_enum, default_value = "cpu")]
     pub profile: Profile,
 

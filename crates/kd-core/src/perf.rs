@@ -50,3 +50,18 @@ mod tests {
         assert_eq!(product, 0.0);
     }
 }
+
+/// The machine in words, for provenance lines: CPU model (Linux) and the threads available.
+pub fn machine_description() -> String {
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_string())
+        })
+        .unwrap_or_else(|| std::env::consts::ARCH.to_string());
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    format!("{model}, {threads} threads")
+}

@@ -19,6 +19,8 @@ pub struct Context {
     pub settings: Settings,
     pub seeds: Vec<u64>,
     pub out: PathBuf,
+    /// Whether the data are MNIST digits (the paper's numbers are shown beside ours only then).
+    pub is_mnist: bool,
     /// Wall time in seconds of every trained run the experiments used, by run key.
     pub used_runs: RefCell<BTreeMap<String, f64>>,
 }
@@ -70,7 +72,7 @@ impl Context {
 
     /// A student of hidden width `width` trained by `method` on the `transfer` part of the
     /// training split (unjittered, as in the paper), with the teacher of the same seed when the
-    /// method distils.
+    /// method distils; the profile's student learning rate.
     pub fn student(
         &self,
         label: &str,
@@ -78,6 +80,20 @@ impl Context {
         method: Method,
         transfer: Subset,
         seed: u64,
+    ) -> Result<TrainedRun> {
+        let lr = self.settings.student_optimizer.base_lr();
+        self.student_with_lr(label, width, method, transfer, seed, lr)
+    }
+
+    /// [`Context::student`] with learning rate `lr`.
+    pub fn student_with_lr(
+        &self,
+        label: &str,
+        width: usize,
+        method: Method,
+        transfer: Subset,
+        seed: u64,
+        lr: f64,
     ) -> Result<TrainedRun> {
         let s = &self.settings;
         let teacher = if method.needs_teacher() {
@@ -93,7 +109,7 @@ impl Context {
             transfer,
             method,
             teacher: teacher.as_ref().map(|t| t.key.clone()),
-            optimizer: s.student_optimizer.clone(),
+            optimizer: s.student_optimizer.with_lr(lr),
             schedule: s.schedule.clone(),
             epochs: s.student_epochs,
             repeats: repeats_for(n, self.splits.train.len(), s.max_repeats),
@@ -111,8 +127,8 @@ impl Context {
         Ok(run)
     }
 
-    /// Scales an error count on our test set to the paper's 10,000 test images.
-    pub fn per_10k(&self, errors: f64) -> f64 {
-        errors * crate::paper::TEST_SET_SIZE / self.splits.test.len() as f64
+    /// The paper's number where our data are MNIST; none beside another dataset's results.
+    pub fn paper_number(&self, value: f64) -> Option<f64> {
+        self.is_mnist.then_some(value)
     }
 }

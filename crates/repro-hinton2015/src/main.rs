@@ -1,25 +1,9 @@
-//! Reproduces Hinton, Vinyals & Dean (2015), "Distilling the Knowledge in a Neural Network":
-//! the MNIST experiments of §3 and a digit analogue of §6's soft-targets-as-regularizer result
-//! (Table 5).
-//! Writes CSV tables, SVG charts and `summary.md` (paper vs ours) into
-//! `results/hinton2015/<profile>/`.
-
-mod context;
-mod experiments;
-mod paper;
-mod profile;
+//! `repro-hinton2015`: see the library (`lib.rs`) for what it reproduces.
 
 use std::process::ExitCode;
-use std::time::Instant;
 
 use clap::Parser;
 use kd_core::cli::{CommonArgs, run_main};
-use kd_core::data::{Locations, Splits, dataset_info, load_dataset};
-use kd_core::report::Summary;
-use kd_core::runs::git_commit;
-
-use crate::context::Context;
-use crate::profile::Settings;
 
 #[derive(Parser)]
 #[command(
@@ -27,7 +11,8 @@ use crate::profile::Settings;
     about = "Reproduce Hinton, Vinyals & Dean (2015), Distilling the Knowledge in a Neural Network",
     long_about = "Reproduce Hinton, Vinyals & Dean (2015), Distilling the Knowledge in a Neural \
                   Network. Experiments: mnist-table, temperature-sweep, omitted-digit, only-7-8, \
-                  soft-regularizer. Trained models are kept in the run store (runs/) and reused."
+                  soft-regularizer. Trained models are kept in the run store (runs/) and reused. \
+                  --seeds defaults to the profile's (1 smoke, 2 full, 3 otherwise)."
 )]
 struct Cli {
     #[command(flatten)]
@@ -35,87 +20,5 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
-    run_main(|cli: Cli| run(&cli.common))
-}
-
-fn run(args: &CommonArgs) -> kd_core::Result<()> {
-    let started = Instant::now();
-    let settings = Settings::for_profile(args.profile);
-    let selected = args.selected(&experiments::ALL)?;
-    let seeds: Vec<u64> = (1..=args.seed_count()? as u64).collect();
-    let trainer = args.trainer()?;
-    let dataset_name = args.dataset_or(settings.default_dataset);
-    let info = dataset_info(&dataset_name)?;
-    let dataset = load_dataset(&info, &Locations::standard(args.data_dir.clone()))?;
-    let splits = Splits::new(&dataset, &settings.split);
-    let out = args.out_dir("hinton2015", settings.default_dataset);
-    eprintln!(
-        "hinton2015, profile {}: {} ({} train / {} validation / {} test images from {}), \
-         {} seed(s), experiments: {}; results -> {}",
-        args.profile.name(),
-        dataset_name,
-        splits.train.len(),
-        splits.validation.len(),
-        splits.test.len(),
-        dataset.dir.display(),
-        seeds.len(),
-        selected.join(", "),
-        out.display()
-    );
-    let ctx = Context {
-        splits,
-        trainer,
-        settings,
-        seeds,
-        out: out.clone(),
-        used_runs: Default::default(),
-    };
-    for name in &selected {
-        let t0 = Instant::now();
-        match *name {
-            experiments::mnist_table::NAME => experiments::mnist_table::run(&ctx)?,
-            experiments::temperature_sweep::NAME => experiments::temperature_sweep::run(&ctx)?,
-            experiments::omitted_digit::NAME => experiments::omitted_digit::run(&ctx)?,
-            experiments::only_7_8::NAME => experiments::only_7_8::run(&ctx)?,
-            experiments::soft_regularizer::NAME => experiments::soft_regularizer::run(&ctx)?,
-            other => unreachable!("unknown experiment {other}"),
-        }
-        eprintln!("{name}: done in {:.0} s", t0.elapsed().as_secs_f64());
-    }
-    let (runs_used, training_minutes) = ctx.training_time();
-    let preamble = format!(
-        "Hinton, Vinyals & Dean (2015), *Distilling the Knowledge in a Neural Network* \
-         (arXiv:1503.02531), reproduced with kd-repro.\n\n\
-         - profile `{}`, dataset `{}`: {} training / {} validation / {} test images\n\
-         - seeds: {}; numbers are mean ± std over seeds\n\
-         - final-epoch test numbers, plus test numbers at the epoch with the fewest validation \
-           errors where shown; every choice (temperature, bias shift) is made on the \
-           validation split, never on test\n\
-         - device `{}`, code `{}`; the {} trained runs this invocation's experiments used \
-           took {:.1} min of training (sum of their wall times); this invocation took {:.1} min (runs already in \
-           the run store are reused, not retrained)",
-        args.profile.name(),
-        dataset_name,
-        ctx.splits.train.len(),
-        ctx.splits.validation.len(),
-        ctx.splits.test.len(),
-        ctx.seeds.len(),
-        args.device,
-        git_commit(),
-        runs_used,
-        training_minutes,
-        started.elapsed().as_secs_f64() / 60.0
-    );
-    Summary::assemble(
-        &out,
-        "Distilling the Knowledge in a Neural Network — paper vs ours",
-        &preamble,
-        &experiments::ALL,
-    )?;
-    eprintln!(
-        "wrote {} in {:.1} min",
-        out.join("summary.md").display(),
-        started.elapsed().as_secs_f64() / 60.0
-    );
-    Ok(())
+    run_main(|cli: Cli| repro_hinton2015::run(&cli.common))
 }

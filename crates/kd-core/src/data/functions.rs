@@ -50,6 +50,11 @@ impl TestFunction {
         }
     }
 
+    /// The function called `name` (as [`TestFunction::name`] writes it).
+    pub fn from_name(name: &str) -> Option<TestFunction> {
+        ALL_FUNCTIONS.into_iter().find(|f| f.name() == name)
+    }
+
     /// `([x1_min, x1_max], [x2_min, x2_max])`. Ackley's standard domain is [-32.768, 32.768]^2,
     /// where 20-100 points cannot resolve its ~65 periods per axis; we use [-5, 5]^2 (10 periods
     /// per axis around the global minimum). Rosenbrock uses [-2.048, 2.048]^2.

@@ -66,11 +66,81 @@ impl Splits {
         )
     }
 
+    /// Images shared, by pixel content, between the parts: (train and validation, train and
+    /// test, validation and test). All zero for a sound split of a dataset without duplicates.
+    pub fn shared_images(&self) -> [usize; 3] {
+        use std::collections::HashSet;
+        fn contents(set: &ImageSet) -> HashSet<&[u8]> {
+            (0..set.len()).map(|i| set.image(i)).collect()
+        }
+        let (train, validation) = (contents(&self.train), contents(&self.validation));
+        let count = |part: &ImageSet, other: &HashSet<&[u8]>| {
+            (0..part.len())
+                .filter(|&i| other.contains(part.image(i)))
+                .count()
+        };
+        [
+            count(&self.validation, &train),
+            count(&self.test, &train),
+            count(&self.test, &validation),
+        ]
+    }
+
     pub fn num_classes(&self) -> usize {
         self.train.num_classes
     }
 
     pub fn input_dim(&self) -> usize {
         self.train.pixels_per_image()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `n` images of 2x2 pixels, all different, labels cycling over 3 classes.
+    fn distinct_images(n: usize) -> ImageSet {
+        ImageSet {
+            rows: 2,
+            cols: 2,
+            num_classes: 3,
+            pixels: (0..n)
+                .flat_map(|i| [(i % 256) as u8, (i / 256) as u8, 7, 9])
+                .collect(),
+            labels: (0..n).map(|i| (i % 3) as u8).collect(),
+        }
+    }
+
+    #[test]
+    fn shared_images_finds_a_validation_set_taken_from_train() {
+        let ds = Dataset {
+            name: "toy".into(),
+            dir: "/nonexistent".into(),
+            train: distinct_images(600),
+            test: ImageSet {
+                pixels: distinct_images(700).pixels[600 * 4..].to_vec(),
+                labels: vec![0; 100],
+                ..distinct_images(0)
+            },
+        };
+        let spec = SplitSpec {
+            validation: 60,
+            max_train: Some(300),
+            max_test: None,
+        };
+        let splits = Splits::new(&ds, &spec);
+        assert_eq!(splits.shared_images(), [0, 0, 0]);
+        // The mutation the review found: the whole set kept as train.
+        let leaky = Splits {
+            train: ds.train.clone(),
+            ..splits.clone()
+        };
+        assert_eq!(leaky.shared_images(), [60, 0, 0]);
+        let test_in_val = Splits {
+            validation: ds.test.clone(),
+            ..splits
+        };
+        assert_eq!(test_in_val.shared_images()[2], 100);
     }
 }

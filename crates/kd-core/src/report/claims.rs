@@ -2,10 +2,11 @@
 //! `claims.csv` stores both numbers and the relation, so a checker can recompute every verdict
 //! from the file instead of trusting a stored boolean.
 //!
-//! A claim is *required* when CI guards it: CI fails if a required claim fails in the committed
-//! `cpu` results, so a change that breaks a reproduced result cannot land. Every other claim —
-//! including paper claims our runs do not reproduce — is reported with its verdict, never
-//! hidden.
+//! A claim is *required* when CI guards it: each paper declares its required claims in code
+//! ([`RequiredClaim`], with the paper's words), CI runs the paper's `ci` profile afresh and fails
+//! when one of them fails or is missing, so a change that breaks a reproduced result cannot
+//! land. Every other claim — including paper claims our runs do not reproduce — is reported
+//! with its verdict, never hidden.
 
 use std::path::Path;
 
@@ -54,6 +55,14 @@ impl Relation {
             Relation::GreaterOrEqual => lhs >= rhs,
         }
     }
+}
+
+/// A claim CI guards, declared by its paper before any run: the id of the claim the
+/// experiments compute, and the paper's own statement it stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequiredClaim {
+    pub id: &'static str,
+    pub paper_quote: &'static str,
 }
 
 #[derive(Debug, Clone, PartialEq)]

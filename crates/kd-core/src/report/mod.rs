@@ -12,7 +12,7 @@ use std::path::Path;
 
 use crate::error::{KdError, Result};
 
-pub use claims::{Claim, Relation};
+pub use claims::{Claim, Relation, RequiredClaim};
 pub use stats::MeanStd;
 pub use summary::Summary;
 pub use table::Table;

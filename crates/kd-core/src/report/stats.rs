@@ -43,6 +43,21 @@ impl MeanStd {
     }
 }
 
+/// The median (the mean of the middle two for an even count); NaN for no values or any NaN.
+pub fn median(values: &[f64]) -> f64 {
+    if values.is_empty() || values.iter().any(|v| v.is_nan()) {
+        return f64::NAN;
+    }
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -54,5 +69,13 @@ mod tests {
         assert!((m.std - 1.290_994_448_7).abs() < 1e-9);
         assert_eq!(MeanStd::of(&[5.0]).std, 0.0);
         assert_eq!(m.fmt(1), "2.5 ± 1.3");
+    }
+
+    #[test]
+    fn medians() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), 2.5);
+        assert!(median(&[]).is_nan());
+        assert!(median(&[1.0, f64::NAN]).is_nan());
     }
 }

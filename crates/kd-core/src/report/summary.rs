@@ -89,6 +89,21 @@ pub fn paper_row(
     vec![quantity.into(), p, ours.fmt(decimals), d]
 }
 
+/// A Markdown paragraph listing the claims CI requires, each with the paper's words.
+pub fn required_claims_text(required: &[super::claims::RequiredClaim]) -> String {
+    let mut out = String::from(
+        "Required claims (declared in code before the runs; CI recomputes them from a fresh \
+         `ci` run and fails when one fails):\n\n",
+    );
+    for r in required {
+        out.push_str(&format!(
+            "- `{}` — the paper: \"{}\"\n",
+            r.id, r.paper_quote
+        ));
+    }
+    out
+}
+
 /// Builds `summary.md` and `claims.csv` from the sections present in `dir`, in `order`.
 pub struct Summary;
 

@@ -62,6 +62,65 @@ impl Table {
         self.header.iter().position(|h| h == name)
     }
 
+    /// The column named `name`, or an error listing the table's columns.
+    pub fn require_column(&self, name: &str) -> Result<usize> {
+        self.column(name).ok_or_else(|| {
+            KdError::Report(format!(
+                "table has no column `{name}` (columns: {})",
+                self.header.join(", ")
+            ))
+        })
+    }
+
+    /// The rows whose cells equal the given values in the given columns.
+    pub fn rows_where(&self, filter: &[(&str, &str)]) -> Result<Vec<&Vec<String>>> {
+        let cols: Vec<(usize, &str)> = filter
+            .iter()
+            .map(|(c, v)| Ok((self.require_column(c)?, *v)))
+            .collect::<Result<_>>()?;
+        Ok(self
+            .rows
+            .iter()
+            .filter(|r| cols.iter().all(|(c, v)| r[*c] == *v))
+            .collect())
+    }
+
+    /// The numbers in column `col` of the rows matching `filter` (see [`Table::rows_where`]);
+    /// an error when a cell is not a number or no row matches.
+    pub fn numbers_where(&self, col: &str, filter: &[(&str, &str)]) -> Result<Vec<f64>> {
+        let c = self.require_column(col)?;
+        let rows = self.rows_where(filter)?;
+        if rows.is_empty() {
+            return Err(KdError::Report(format!(
+                "no row has {}",
+                filter
+                    .iter()
+                    .map(|(c, v)| format!("{c} = {v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        rows.iter()
+            .map(|r| {
+                r[c].parse::<f64>().map_err(|_| {
+                    KdError::Report(format!("column `{col}`: `{}` is not a number", r[c]))
+                })
+            })
+            .collect()
+    }
+
+    /// The distinct values of column `col`, in order of first appearance.
+    pub fn distinct(&self, col: &str) -> Result<Vec<String>> {
+        let c = self.require_column(col)?;
+        let mut out: Vec<String> = Vec::new();
+        for r in &self.rows {
+            if !out.contains(&r[c]) {
+                out.push(r[c].clone());
+            }
+        }
+        Ok(out)
+    }
+
     /// A Markdown rendering (for the summary).
     pub fn to_markdown(&self) -> String {
         markdown_table(&self.header, &self.rows)
@@ -91,5 +150,23 @@ mod tests {
         t.write(&p).unwrap();
         assert_eq!(Table::read(&p).unwrap(), t);
         assert!(t.to_markdown().starts_with("| name | value |\n|---|---|\n"));
+    }
+
+    #[test]
+    fn lookups_by_column_and_value() {
+        let mut t = Table::new(&["model", "seed", "err"]);
+        t.push(vec!["a".into(), "1".into(), "0.5".into()]);
+        t.push(vec!["b".into(), "1".into(), "0.25".into()]);
+        t.push(vec!["a".into(), "2".into(), "1.5".into()]);
+        assert_eq!(
+            t.numbers_where("err", &[("model", "a")]).unwrap(),
+            [0.5, 1.5]
+        );
+        assert_eq!(t.distinct("model").unwrap(), ["a", "b"]);
+        assert!(t.numbers_where("err", &[("model", "c")]).is_err());
+        let e = t.numbers_where("nope", &[]).unwrap_err().to_string();
+        assert!(e.contains("no column `nope`"), "{e}");
+        t.rows[1][2] = "x".into();
+        assert!(t.numbers_where("err", &[("model", "b")]).is_err());
     }
 }

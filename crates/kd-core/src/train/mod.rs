@@ -117,6 +117,16 @@ impl TrainSpec {
                 self.method.describe()
             )));
         }
+        if self.method.needs_teacher() && self.jitter.is_some() {
+            // The teacher's logits are computed once, on the unjittered transfer set: a jittered
+            // student would be matched to the logits of another image.
+            return Err(KdError::Config(format!(
+                "method `{}` distils cached teacher logits of unjittered images: a student \
+                 trained with jitter would be matched to the logits of other images; train \
+                 the student without jitter",
+                self.method.describe()
+            )));
+        }
         if self.method.needs_teacher() != self.teacher.is_some() {
             return Err(KdError::Config(format!(
                 "method `{}` {} a teacher",

@@ -42,6 +42,15 @@ impl OptimizerSpec {
         }
     }
 
+    /// The same optimizer with base learning rate `lr`.
+    pub fn with_lr(&self, lr: f64) -> Self {
+        let mut out = self.clone();
+        match &mut out {
+            OptimizerSpec::Sgd { lr: l, .. } | OptimizerSpec::Adam { lr: l, .. } => *l = lr,
+        }
+        out
+    }
+
     pub fn build(&self) -> ModuleOptimizer {
         match self {
             OptimizerSpec::Sgd {

@@ -141,6 +141,35 @@ pub enum DerivativeScale {
     Relative,
 }
 
+impl DerivativeScale {
+    pub fn name(self) -> &'static str {
+        match self {
+            DerivativeScale::Absolute => "absolute",
+            DerivativeScale::Relative => "relative",
+        }
+    }
+}
+
+/// The form of the derivative term: its scaling and its weight relative to the value term.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct DerivativeLoss {
+    pub scale: DerivativeScale,
+    pub weight: f64,
+}
+
+impl DerivativeLoss {
+    /// The loss as the paper writes it: value and derivative squared errors summed, weight 1.
+    pub const PAPER: DerivativeLoss = DerivativeLoss {
+        scale: DerivativeScale::Absolute,
+        weight: 1.0,
+    };
+
+    /// `absolute-x1`, `relative-x0.1`, ...
+    pub fn name(&self) -> String {
+        format!("{}-x{}", self.scale.name(), self.weight)
+    }
+}
+
 /// Everything that determines a fitted regression model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FitSpec {
@@ -287,6 +316,20 @@ pub struct RegressionErrors {
     pub gradient_mse: f64,
     pub value_mse_original: f64,
     pub gradient_mse_original: f64,
+}
+
+impl RegressionErrors {
+    /// False when the fit diverged (a non-finite prediction makes every error non-finite).
+    pub fn is_finite(&self) -> bool {
+        [
+            self.value_mse,
+            self.gradient_mse,
+            self.value_mse_original,
+            self.gradient_mse_original,
+        ]
+        .iter()
+        .all(|v| v.is_finite())
+    }
 }
 
 pub fn evaluate(

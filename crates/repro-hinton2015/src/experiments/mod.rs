@@ -7,7 +7,8 @@ pub mod only_7_8;
 pub mod soft_regularizer;
 pub mod temperature_sweep;
 
-use kd_core::report::{MeanStd, Table};
+use kd_core::Result;
+use kd_core::report::{Claim, MeanStd, Table};
 use kd_core::train::TrainedRun;
 
 /// The experiment names, in the paper's order (`--only` takes these).
@@ -19,9 +20,56 @@ pub const ALL: [&str; 5] = [
     "soft-regularizer",
 ];
 
+/// The claims of experiment `name`, computed from its table (the one code path for the
+/// experiment itself and for `kd-check claims`).
+pub fn claims_of(name: &str, table: &Table) -> Result<Vec<Claim>> {
+    match name {
+        mnist_table::NAME => mnist_table::claims(table),
+        temperature_sweep::NAME => temperature_sweep::claims(table),
+        omitted_digit::NAME => omitted_digit::claims(table),
+        only_7_8::NAME => only_7_8::claims(table),
+        soft_regularizer::NAME => soft_regularizer::claims(table),
+        other => Err(kd_core::KdError::Report(format!(
+            "hinton2015 has no experiment `{other}`"
+        ))),
+    }
+}
+
+/// Per-row error rates in percent, `100 * errors / total`, of the rows matching `filter`.
+pub fn rates(t: &Table, errors: &str, total: &str, filter: &[(&str, &str)]) -> Result<Vec<f64>> {
+    let e = t.numbers_where(errors, filter)?;
+    let n = t.numbers_where(total, filter)?;
+    Ok(e.iter().zip(&n).map(|(e, n)| 100.0 * e / n).collect())
+}
+
+/// Mean over seeds of [`rates`].
+pub fn mean_rate(t: &Table, errors: &str, total: &str, filter: &[(&str, &str)]) -> Result<f64> {
+    Ok(MeanStd::of(&rates(t, errors, total, filter)?).mean)
+}
+
+/// The learning rate (as written in the table) whose runs of `filter` have the lowest mean
+/// final validation error; the first of equals.
+pub fn chosen_lr(t: &Table, filter: &[(&str, &str)]) -> Result<String> {
+    let mut best: Option<(f64, String)> = None;
+    for lr in t.distinct("learning_rate")? {
+        let mut f = filter.to_vec();
+        f.push(("learning_rate", &lr));
+        let Ok(val) = mean_rate(t, "val_errors", "val_total", &f) else {
+            continue;
+        };
+        if best.as_ref().is_none_or(|(b, _)| val < *b) {
+            best = Some((val, lr));
+        }
+    }
+    best.map(|(_, lr)| lr)
+        .ok_or_else(|| kd_core::KdError::Report(format!("no runs match {filter:?} in the table")))
+}
+
 /// Columns describing one trained run: final-epoch and best-on-validation numbers.
-pub const RUN_COLUMNS: [&str; 7] = [
+pub const RUN_COLUMNS: [&str; 9] = [
     "epochs",
+    "val_errors",
+    "val_total",
     "test_errors",
     "test_total",
     "test_error_rate",
@@ -35,6 +83,8 @@ pub fn run_cells(run: &TrainedRun) -> Vec<String> {
     let best = run.best_validation_epoch();
     vec![
         last.epoch.to_string(),
+        last.val_errors.to_string(),
+        last.val_total.to_string(),
         last.test_errors.to_string(),
         last.test_total.to_string(),
         format!("{:.6}", last.test_error_rate()),
@@ -96,7 +146,7 @@ pub fn distil_and_shift_biases(
     transfer: kd_core::data::Subset,
     shifted: &[usize],
     grid: &[f32],
-) -> kd_core::Result<Vec<BiasFix>> {
+) -> kd_core::Result<(Vec<BiasFix>, Table)> {
     use kd_core::train::{best_bias_shift, error_count_with_bias, errors_on_classes, logits_of};
     let device = &ctx.trainer.device;
     let k = ctx.splits.num_classes();
@@ -161,5 +211,5 @@ pub fn distil_and_shift_biases(
         ]);
     }
     table.write(&ctx.out.join(format!("{name}.csv")))?;
-    Ok(fixes)
+    Ok((fixes, table))
 }
