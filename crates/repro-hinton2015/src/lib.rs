@@ -23,6 +23,8 @@ use crate::profile::Settings;
 /// Runs the experiments the flags select and assembles `summary.md` and `claims.csv`.
 pub fn run(args: &CommonArgs) -> kd_core::Result<()> {
     let started = Instant::now();
+    // Read now: the code that runs is the code at the start, whatever changes meanwhile.
+    let code = git_commit();
     let settings = Settings::for_profile(args.profile);
     let selected = if args.only.is_empty() {
         settings.experiments.clone()
@@ -97,7 +99,7 @@ pub fn run(args: &CommonArgs) -> kd_core::Result<()> {
         ctx.seeds.len(),
         args.device,
         kd_core::perf::machine_description(),
-        git_commit(),
+        code,
         runs_used,
         training_minutes,
         started.elapsed().as_secs_f64() / 60.0,

@@ -21,6 +21,8 @@ use crate::profile::Settings;
 /// Runs the experiments the flags select and assembles `summary.md` and `claims.csv`.
 pub fn run(args: &CommonArgs) -> kd_core::Result<()> {
     let started = Instant::now();
+    // Read now: the code that runs is the code at the start, whatever changes meanwhile.
+    let code = git_commit();
     let settings = Settings::for_profile(args.profile)?;
     let selected = args.selected(&experiments::ALL)?;
     let trainer = args.trainer()?;
@@ -92,7 +94,7 @@ pub fn run(args: &CommonArgs) -> kd_core::Result<()> {
         ctx.distill_seeds.len(),
         args.device,
         kd_core::perf::machine_description(),
-        git_commit(),
+        code,
         started.elapsed().as_secs_f64() / 60.0,
         kd_core::report::summary::required_claims_text(claims::REQUIRED)
     );
