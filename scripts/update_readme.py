@@ -19,9 +19,49 @@ ROOT = Path(__file__).resolve().parent.parent
 BLOCKS = [
     ("sobolev", "results/sobolev/cpu", ["regression", "distillation"], "profile `cpu`"),
     ("hinton2015", "results/hinton2015/cpu", ["mnist-table"], "profile `cpu`, bundled mnist-10k"),
+    ("hinton2015-full", "results/hinton2015/full", ["mnist-table", "temperature-sweep"],
+     "profile `full`, full MNIST"),
     ("hinton2015-fashion", "results/hinton2015/cpu-fashion", ["mnist-table"],
      "profile `cpu`, `--dataset fashion-mnist`"),
 ]
+
+
+# The status table: (paper, crate, what is reproduced, result directories whose claims count).
+PAPERS = [
+    ("Hinton, Vinyals & Dean (2015), *Distilling the Knowledge in a Neural Network*",
+     "repro-hinton2015", "MNIST §3; §6 soft-targets-as-regularizer as a digit analogue",
+     [("cpu", "results/hinton2015/cpu"), ("full MNIST", "results/hinton2015/full")]),
+    ("Czarnecki et al. (2017), *Sobolev Training for Neural Networks*",
+     "repro-sobolev", "§4.1 regression claims; Sobolev distillation as a digit analogue",
+     [("cpu", "results/sobolev/cpu")]),
+]
+
+
+def read_claims(directory: str):
+    path = ROOT / directory / "claims.csv"
+    if not path.is_file():
+        return None
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def status_block() -> str:
+    """'reproduced' only where every claim holds in every listed result directory."""
+    out = ["| paper | crate | status |", "|---|---|---|"]
+    for paper, crate, scope, dirs in PAPERS:
+        counts, all_hold = [], True
+        for label, directory in dirs:
+            claims = read_claims(directory)
+            if claims is None:
+                counts.append(f"{label}: no results yet")
+                all_hold = False
+                continue
+            held = sum(c["holds"] == "true" for c in claims)
+            all_hold &= held == len(claims)
+            counts.append(f"{label}: {held} of {len(claims)} claims hold")
+        word = "reproduced" if all_hold else "partly reproduced"
+        out.append(f"| {paper} | `{crate}` | {word} ({'; '.join(counts)}) — {scope} |")
+    return "\n".join(out)
 
 
 def section_table(md: str) -> str:
@@ -42,8 +82,7 @@ def block(directory: str, sections, heading: str) -> str:
     for s in sections:
         out.append(section_table((d / f"{s}.md").read_text()))
         out.append("")
-    with open(d / "claims.csv", newline="") as f:
-        claims = list(csv.DictReader(f))
+    claims = read_claims(directory)
     held = sum(c["holds"] == "true" for c in claims)
     out.append(f"Claims: {held} of {len(claims)} hold.")
     out.append("")
@@ -57,13 +96,15 @@ def main() -> int:
     readme_path = ROOT / "README.md"
     text = readme_path.read_text()
     new = text
-    for marker, directory, sections, heading in BLOCKS:
+    generated = [(m, lambda d=d, s=s, h=h: block(d, s, h)) for m, d, s, h in BLOCKS]
+    generated.append(("status", status_block))
+    for marker, make in generated:
         pattern = re.compile(
             rf"(<!-- results:{marker} -->\n)(?:.*?\n)?(<!-- /results:{marker} -->)", re.S)
         if not pattern.search(new):
             sys.exit(f"README.md has no results:{marker} markers")
-        new = pattern.sub(
-            lambda m: m.group(1) + block(directory, sections, heading) + "\n" + m.group(2), new)
+        content = make()
+        new = pattern.sub(lambda m: m.group(1) + content + "\n" + m.group(2), new)
     if "--check" in sys.argv:
         if new != text:
             print("README.md results are out of date: run python3 scripts/update_readme.py")

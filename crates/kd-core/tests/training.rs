@@ -205,6 +205,18 @@ fn bad_specs_are_rejected_before_training() {
     assert!(err.to_string().contains("needs a teacher"), "{err}");
     let s = spec(&splits, MlpConfig::plain(&[784, 10]), 0);
     assert!(trainer(dir.path()).train("x", &s, &splits, None).is_err());
+    // A jittered student would be matched to the cached logits of unjittered images.
+    let mut s = spec(&splits, MlpConfig::plain(&[784, 10]), 1);
+    s.method = Method::SoftTargets(SoftTargets {
+        temperature: 4.0,
+        hard_weight: 0.1,
+    });
+    s.teacher = Some("some-teacher".into());
+    s.jitter = Some(2);
+    let err = s.validate().unwrap_err().to_string();
+    assert!(err.contains("train the student without jitter"), "{err}");
+    s.jitter = None;
+    assert!(s.validate().is_ok());
 }
 
 #[test]

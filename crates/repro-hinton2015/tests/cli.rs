@@ -161,11 +161,13 @@ fn missing_dataset_lists_the_places_tried() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
-    let o = run(smoke(
+    let mut c = smoke(
         &tmp.path().join("out"),
         &tmp.path().join("runs"),
         &["--dataset", "mnist"],
-    ));
+    );
+    c.env_remove("KD_DATA_DIR");
+    let o = run(c);
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
     assert!(err.contains("dataset `mnist` was not found"), "{err}");

@@ -37,7 +37,8 @@ fn smoke_run_writes_everything_reproducibly() {
     let a = t.join("out-a");
     let regression = std::fs::read_to_string(a.join("regression.csv")).unwrap();
     // 7 functions x 2 sizes x 3 methods x 1 seed, plus the header.
-    assert_eq!(regression.lines().count(), 1 + 7 * 2 * 3);
+    // Per function and size: Regular, three Sobolev loss forms, stochastic Sobolev.
+    assert_eq!(regression.lines().count(), 1 + 7 * 2 * 5);
     for f in [
         "regression-20.svg",
         "regression-100.svg",
