@@ -17,8 +17,10 @@
 //! all groups and both runs (in the column's own units), and `n` the seeds per group: the
 //! standard error of a difference of two means of `n` draws, times `k`. A column whose values
 //! span more than two decades (e.g. test MSEs of different functions) is compared on log10
-//! of its values, so small entries are not judged by the spread of large ones. A column that
-//! does not vary between seeds in the expected run (epochs, totals) must match cell by cell. Group names, seeds and
+//! of its values, so small entries are not judged by the spread of large ones. Counts fixed by
+//! the configuration (`epochs`, `repeats`, `train_images`, `*_total`) must match cell by cell;
+//! a measurement that happens to be equal for every seed in both runs has no spread, and then
+//! its group means must be equal. Group names, seeds and
 //! non-numeric cells must match exactly. Tables with one seed per group have no spread: they
 //! are compared exactly (meaningful on one machine only).
 
@@ -246,17 +248,15 @@ fn compare_column(
         }
         return out;
     };
-    if w.iter()
-        .all(|v| sample_variance(v).is_none_or(|var| var == 0.0))
-    {
-        // Constant between seeds in the committed run (epochs, totals): must match exactly.
+    if is_fixed_count(column) {
+        // Fixed by the configuration (epochs, totals): must match cell by cell.
         let mut out = Vec::new();
         for ((key, wr), (_, gr)) in want_groups.iter().zip(got_groups) {
             for (&i, &j) in wr.iter().zip(gr) {
                 if !same_cell(&want.rows[i][col], &got.rows[j][col]) {
                     out.push(format!(
-                        "{name}: {key:?} seed {} column `{column}`: got {}, expected {} (the \
-                         same for every seed in the expected run)",
+                        "{name}: {key:?} seed {} column `{column}`: got {}, expected {} (a count \
+                         fixed by the configuration)",
                         want.rows[i][seed], got.rows[j][col], want.rows[i][col]
                     ));
                 }
@@ -292,6 +292,12 @@ fn compare_column(
         }
     }
     out
+}
+
+/// Columns that hold counts fixed by the configuration rather than measurements: `epochs`,
+/// `repeats`, `train_images` and every `*_total`.
+pub fn is_fixed_count(column: &str) -> bool {
+    matches!(column, "epochs" | "repeats" | "train_images") || column.ends_with("_total")
 }
 
 /// True when the column's values are all positive and their group means span more than a
@@ -413,7 +419,7 @@ mod tests {
     use crate::report::claims::{Relation, claims_table};
 
     fn table(rows: &[(&str, u64, f64)]) -> Table {
-        let mut t = Table::new(&["model", "seed", "errors", "total"]);
+        let mut t = Table::new(&["model", "seed", "errors", "test_total"]);
         for (m, s, e) in rows {
             t.push(vec![
                 m.to_string(),
@@ -474,7 +480,7 @@ mod tests {
         let mut other = reference();
         other.rows[0][3] = "101".into();
         let bad = compare_tables("t", &reference(), &other, SPREAD);
-        assert!(bad[0].contains("`total`"), "{bad:?}");
+        assert!(bad[0].contains("`test_total`"), "{bad:?}");
         let mut renamed = reference();
         renamed.rows[0][0] = "c".into();
         assert!(compare_tables("t", &reference(), &renamed, SPREAD)[0].contains("configurations"));

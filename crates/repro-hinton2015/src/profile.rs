@@ -172,7 +172,9 @@ mod tests {
             let s = Settings::for_profile(profile);
             for name in ["mnist-10k", s.default_dataset] {
                 let Ok(ds) = load_dataset(&dataset_info(name).unwrap(), &local) else {
-                    eprintln!("{name} is not in data/ or $KD_DATA_DIR: its {profile:?} split is not checked");
+                    eprintln!(
+                        "{name} is not in data/ or $KD_DATA_DIR: its {profile:?} split is not checked"
+                    );
                     continue;
                 };
                 let splits = Splits::new(&ds, &s.split);

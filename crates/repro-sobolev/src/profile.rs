@@ -171,7 +171,10 @@ mod tests {
         for profile in [Profile::Smoke, Profile::Ci, Profile::Cpu, Profile::Paper] {
             let s = Settings::for_profile(profile).unwrap();
             let Ok(ds) = load_dataset(&dataset_info(s.default_dataset).unwrap(), &local) else {
-                eprintln!("{} is not in data/ or $KD_DATA_DIR: not checked", s.default_dataset);
+                eprintln!(
+                    "{} is not in data/ or $KD_DATA_DIR: not checked",
+                    s.default_dataset
+                );
                 continue;
             };
             let splits = Splits::new(&ds, &s.split);
