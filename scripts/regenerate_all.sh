@@ -16,9 +16,11 @@ cargo build --release --workspace --all-targets
 for paper in hinton2015 sobolev; do
   bin="./target/release/repro-$paper"
   for profile in smoke ci cpu; do
+    rm -rf "results/$paper/$profile"  # no stale section or table may survive into the summary
     $bin --profile "$profile" --runs-dir "$runs" --out "results/$paper/$profile"
   done
 done
+rm -rf results/hinton2015/cpu-fashion results/hinton2015/full
 ./target/release/repro-hinton2015 --profile cpu --dataset fashion-mnist --runs-dir "$runs" \
   --out results/hinton2015/cpu-fashion
 ./target/release/repro-hinton2015 --profile full --runs-dir "$runs" --out results/hinton2015/full

@@ -96,6 +96,11 @@ fn main() -> ExitCode {
 }
 
 fn compare(expected: &Path, actual: &Path, exact: bool, standard_errors: f64) -> Result<bool> {
+    if !(standard_errors.is_finite() && standard_errors > 0.0) {
+        return Err(kd_core::KdError::Config(format!(
+            "--standard-errors must be a positive number, got {standard_errors}"
+        )));
+    }
     let how = if exact {
         Comparison::Exact
     } else {

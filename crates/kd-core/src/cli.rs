@@ -31,12 +31,12 @@ pub fn run_main<C: Parser>(run: impl FnOnce(C) -> Result<()>) -> ExitCode {
 pub enum Profile {
     /// Seconds: a few hundred samples, one seed; checks that everything runs (tests).
     Smoke,
-    /// About ten minutes on two cores: enough training to reproduce every required claim; CI
-    /// runs it afresh and fails when a required claim fails.
+    /// Minutes on two cores (4-6 per paper): enough training to reproduce every required
+    /// claim; CI runs it afresh and fails when a required claim fails.
     Ci,
     /// Minutes on a laptop CPU, offline, on the bundled data; reproduces the paper's claims.
     Cpu,
-    /// The full dataset on two CPU cores within about two hours (profiles a paper defines).
+    /// The full dataset on two CPU cores in about an hour (where a paper defines it).
     Full,
     /// The paper's full schedules on the full dataset; meant for a GPU (`--features cuda`).
     Paper,
@@ -56,7 +56,7 @@ impl Profile {
 
 #[derive(Debug, Clone, Args)]
 pub struct CommonArgs {
-    /// smoke (seconds), ci (about 10 minutes: every required claim, run by CI), cpu (default:
+    /// smoke (seconds), ci (minutes: every required claim, run by CI), cpu (default:
     /// minutes on a laptop, bundled data), full (the full dataset on 2 CPU cores, where a paper
     /// defines it) or paper (full schedules on the full dataset, for a GPU).
     #[arg(long, value_enum, default_value = "cpu")]
@@ -77,7 +77,7 @@ pub struct CommonArgs {
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 
-    /// Number of seeds per configuration [default: 1 for smoke, 3 otherwise].
+    /// Number of seeds per configuration [default: the profile's, see the paper's --help].
     #[arg(long, value_name = "N")]
     pub seeds: Option<usize>,
 
@@ -115,14 +115,13 @@ impl CommonArgs {
         self.dataset.clone().unwrap_or_else(|| default.to_string())
     }
 
-    pub fn seed_count(&self) -> Result<usize> {
-        let n = self
-            .seeds
-            .unwrap_or(if self.profile == Profile::Smoke { 1 } else { 3 });
+    /// The seeds `1..=N`: `--seeds N`, else the profile's `default` count.
+    pub fn seeds_or(&self, default: usize) -> Result<Vec<u64>> {
+        let n = self.seeds.unwrap_or(default);
         if n == 0 {
             return Err(KdError::Config("--seeds must be at least 1".into()));
         }
-        Ok(n)
+        Ok((1..=n as u64).collect())
     }
 
     pub fn out_dir(&self, paper: &str, default_dataset: &str) -> PathBuf {
@@ -239,7 +238,11 @@ mod tests {
     fn defaults_and_only() {
         let cli = Cli::parse_from(["x", "--only", "b,a"]);
         assert_eq!(cli.common.profile, Profile::Cpu);
-        assert_eq!(cli.common.seed_count().unwrap(), 3);
+        assert_eq!(cli.common.seeds_or(3).unwrap(), [1, 2, 3]);
+        let two = Cli::parse_from(["x", "--seeds", "2"]).common;
+        assert_eq!(two.seeds_or(5).unwrap(), [1, 2]);
+        let zero = Cli::parse_from(["x", "--seeds", "0"]).common;
+        assert!(zero.seeds_or(5).is_err());
         assert_eq!(
             cli.common.selected(&["a", "b", "c"]).unwrap(),
             vec!["a", "b"]

@@ -31,11 +31,7 @@ pub fn run(args: &CommonArgs) -> kd_core::Result<()> {
     } else {
         args.selected(&experiments::ALL)?
     };
-    let seed_count = match args.seeds {
-        Some(_) => args.seed_count()?,
-        None => settings.seeds,
-    };
-    let seeds: Vec<u64> = (1..=seed_count as u64).collect();
+    let seeds = args.seeds_or(settings.seeds)?;
     let trainer = args.trainer()?;
     let dataset_name = args.dataset_or(settings.default_dataset);
     let info = dataset_info(&dataset_name)?;
@@ -87,10 +83,7 @@ pub fn run(args: &CommonArgs) -> kd_core::Result<()> {
            validation split, never on test\n\
          - device `{}` ({}), code `{}`; the {} trained runs this invocation's experiments used \
            took {:.1} min of training (sum of their wall times); this invocation took {:.1} min (runs already in \
-           the run store are reused, not retrained)\n\n{}\n\
-         The temperature-optimum ordering was required at first and made reported-only \
-         (commit ea4d9f6) after the committed cpu run failed it; it stays in the tables with \
-         its verdict.",
+           the run store are reused, not retrained)\n\n{}",
         args.profile.name(),
         dataset_name,
         ctx.splits.train.len(),

@@ -26,15 +26,8 @@ pub fn run(args: &CommonArgs) -> kd_core::Result<()> {
     let settings = Settings::for_profile(args.profile)?;
     let selected = args.selected(&experiments::ALL)?;
     let trainer = args.trainer()?;
-    let seeds = |default: usize| -> kd_core::Result<Vec<u64>> {
-        let n = match args.seeds {
-            Some(_) => args.seed_count()?,
-            None => default,
-        };
-        Ok((1..=n as u64).collect())
-    };
-    let regression_seeds = seeds(settings.regression_seeds)?;
-    let distill_seeds = seeds(settings.distill_seeds)?;
+    let regression_seeds = args.seeds_or(settings.regression_seeds)?;
+    let distill_seeds = args.seeds_or(settings.distill_seeds)?;
     let dataset_name = args.dataset_or(settings.default_dataset);
     let splits = if selected.contains(&experiments::distillation::NAME) {
         let info = dataset_info(&dataset_name)?;
@@ -84,7 +77,8 @@ pub fn run(args: &CommonArgs) -> kd_core::Result<()> {
         "Czarnecki, Osindero, Jaderberg, Świrszcz & Pascanu (2017), *Sobolev Training for \
          Neural Networks* (NIPS 2017, arXiv:1706.04859), reproduced with kd-repro.\n\n\
          - profile `{}`; {data_line}\n\
-         - seeds: {} (regression), {} (distillation); numbers are mean ± std over seeds\n\
+         - seeds: {} (regression), {} (distillation); regression verdicts use medians over \
+           seeds (mean ± std beside them), distillation numbers are mean ± std\n\
          - input derivatives of the models are computed in forward mode (JVPs), so the \
            derivative-matching terms train with first-order backpropagation\n\
          - device `{}` ({}), code `{}`; this invocation took {:.1} min (distillation runs already \

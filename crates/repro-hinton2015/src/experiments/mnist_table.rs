@@ -159,9 +159,15 @@ pub fn run(ctx: &Context) -> Result<()> {
         / (paper::HARD_STUDENT_ERRORS - paper::TEACHER_ERRORS);
     s.text(&format!(
         "Fraction of the teacher-student gap that distillation recovers, (hard - distilled) / \
-         (hard - teacher): paper {:.0} % ((146 - 74) / (146 - 67)), ours {:.0} %.",
-        100.0 * paper_fraction,
-        100.0 * gap_recovered(&table)?
+         (hard - teacher): ours {:.0} %{}.",
+        100.0 * gap_recovered(&table)?,
+        match ctx.is_mnist {
+            true => format!(
+                ", paper {:.0} % ((146 - 74) / (146 - 67))",
+                100.0 * paper_fraction
+            ),
+            false => String::new(),
+        }
     ));
     for c in claims(&table)? {
         s.claim(c);
@@ -180,14 +186,16 @@ fn chosen_test_pct(table: &Table, model: &str) -> Result<f64> {
     )
 }
 
-/// (hard - distilled) / (hard - teacher), mean test errors at the chosen learning rates.
+/// (hard - distilled) / (hard - teacher), mean test errors at the chosen learning rates; NaN
+/// (a failing claim) unless the teacher beats the hard-label student, since the fraction
+/// means nothing without a gap.
 fn gap_recovered(table: &Table) -> Result<f64> {
     let [t, h, d] = [
         chosen_test_pct(table, "teacher")?,
         chosen_test_pct(table, "hard")?,
         chosen_test_pct(table, "distilled")?,
     ];
-    Ok((h - d) / (h - t))
+    Ok(if h > t { (h - d) / (h - t) } else { f64::NAN })
 }
 
 pub fn claims(table: &Table) -> Result<Vec<Claim>> {
@@ -226,7 +234,7 @@ pub fn claims(table: &Table) -> Result<Vec<Claim>> {
         claim(
             "gap-recovered",
             "distillation recovers most of the gap between the hard-label student and the \
-             teacher (paper: (146 - 74) / (146 - 67) = 91 %)",
+             teacher (paper on MNIST: (146 - 74) / (146 - 67) = 91 %)",
             (
                 "(hard - distilled) / (hard - teacher)",
                 gap_recovered(table)?,

@@ -48,15 +48,20 @@ pub fn mean_rate(t: &Table, errors: &str, total: &str, filter: &[(&str, &str)]) 
 }
 
 /// The learning rate (as written in the table) whose runs of `filter` have the lowest mean
-/// final validation error; the first of equals.
+/// final validation error; the first of equals in table order (the grid's order).
 pub fn chosen_lr(t: &Table, filter: &[(&str, &str)]) -> Result<String> {
+    let lr_col = t.require_column("learning_rate")?;
+    let mut rates_in_order: Vec<String> = Vec::new();
+    for row in t.rows_where(filter)? {
+        if !rates_in_order.contains(&row[lr_col]) {
+            rates_in_order.push(row[lr_col].clone());
+        }
+    }
     let mut best: Option<(f64, String)> = None;
-    for lr in t.distinct("learning_rate")? {
+    for lr in rates_in_order {
         let mut f = filter.to_vec();
         f.push(("learning_rate", &lr));
-        let Ok(val) = mean_rate(t, "val_errors", "val_total", &f) else {
-            continue;
-        };
+        let val = mean_rate(t, "val_errors", "val_total", &f)?;
         if best.as_ref().is_none_or(|(b, _)| val < *b) {
             best = Some((val, lr));
         }

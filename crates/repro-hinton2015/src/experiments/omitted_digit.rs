@@ -48,11 +48,12 @@ pub fn run(ctx: &Context) -> Result<()> {
     let mut s = Section::new(NAME, "Omitted digit: no 3s in the transfer set (§3)");
     s.text(&format!(
         "Error rates (%) on the test set ({} images, {} of them 3s); the bias shift of class 3 \
-         is chosen on the validation split from 0 to {}. Paper shift: +{}; ours: {}.",
+         is chosen on the validation split from 0 to {}. {}ours: {}.",
         fixes[0].test_total,
         fixes[0].shifted_total,
         grid.last().copied().unwrap_or(0.0),
-        paper::OMITTED_BIAS_SHIFT,
+        ctx.paper_number(paper::OMITTED_BIAS_SHIFT)
+            .map_or(String::new(), |p| format!("Paper shift: +{p}; ")),
         over(&fixes, |f| f.shift as f64).fmt(2)
     ));
     let rows = vec![

@@ -40,9 +40,10 @@ pub fn run(ctx: &Context) -> Result<()> {
     let mut s = Section::new(NAME, "Transfer set of only 7s and 8s (§3)");
     s.text(&format!(
         "Test error rates (%); the biases of 7 and 8 are lowered by the amount that is best on \
-         the validation split (0 to {}). Paper shift: {}; ours: {}.",
+         the validation split (0 to {}). {}ours: {}.",
         grid.last().copied().unwrap_or(0.0),
-        paper::ONLY_7_8_BIAS_SHIFT,
+        ctx.paper_number(paper::ONLY_7_8_BIAS_SHIFT)
+            .map_or(String::new(), |p| format!("Paper shift: {p}; ")),
         over(&fixes, |f| f.shift as f64).fmt(2)
     ));
     s.table(

@@ -37,6 +37,10 @@ const REGULAR: &str = "regular";
 const SOBOLEV: &str = "sobolev";
 const STOCHASTIC: &str = "stochastic-sobolev";
 const NO_DERIVATIVES: &str = "none";
+/// The `derivative_loss` of the stochastic fits: the form chosen on validation for the Sobolev
+/// fits of the same function and size (named in `form_used`). A fixed label keeps the
+/// configuration columns independent of a choice that may differ between machines.
+const CHOSEN: &str = "chosen-on-validation";
 
 fn spec(ctx: &Context, mode: SobolevMode, loss: DerivativeLoss, seed: u64) -> FitSpec {
     let s = &ctx.settings;
@@ -71,12 +75,13 @@ pub fn point_sets(
     ]
 }
 
-const HEADER: [&str; 11] = [
+const HEADER: [&str; 12] = [
     "function",
     "n_train",
     "method",
     "derivative_loss",
     "seed",
+    "form_used",
     "status",
     "val_value_mse",
     "test_value_mse",
@@ -118,12 +123,16 @@ pub fn run(ctx: &Context) -> Result<()> {
                 let v = evaluate(&model, &val, &scaling, device);
                 let e = evaluate(&model, &test, &scaling, device);
                 let ok = v.is_finite() && e.is_finite();
-                let loss_name = loss.map_or(NO_DERIVATIVES.to_string(), |l| l.name());
+                let form_used = loss.map_or(NO_DERIVATIVES.to_string(), |l| l.name());
+                let loss_name = match mode {
+                    SobolevMode::Stochastic => CHOSEN.to_string(),
+                    _ => form_used.clone(),
+                };
                 if n == s.train_sizes[0] && seed == ctx.regression_seeds[0] && ok {
                     let (values, _) = predict(&model, &grid, device);
                     shown.push((
                         mode.name().to_string(),
-                        loss_name.clone(),
+                        form_used.clone(),
                         values.iter().map(|&v| v as f64).collect(),
                     ));
                 }
@@ -134,6 +143,7 @@ pub fn run(ctx: &Context) -> Result<()> {
                     mode.name().into(),
                     loss_name,
                     seed.to_string(),
+                    form_used,
                     if ok { "ok" } else { "diverged" }.into(),
                     fmt_mse(if ok { v.value_mse } else { f64::INFINITY }),
                     fmt_mse(errors.value_mse),
@@ -301,11 +311,12 @@ pub fn run(ctx: &Context) -> Result<()> {
         ));
         sec.table(&header[..6], &mean_rows);
     }
+    let status = table.require_column("status")?;
     let diverged = table
         .rows
         .iter()
-        .filter(|r| r[5] != "ok")
-        .map(|r| format!("{} {} {} {} seed {}", r[0], r[1], r[2], r[3], r[4]))
+        .filter(|r| r[status] != "ok")
+        .map(|r| r[..status].join(" "))
         .collect::<Vec<_>>();
     sec.text(&if diverged.is_empty() {
         "No fit diverged.".to_string()
@@ -337,6 +348,9 @@ fn sci(v: f64) -> String {
 
 fn mean_std(v: &[f64]) -> String {
     let finite: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
+    if finite.is_empty() {
+        return "all diverged".into();
+    }
     let m = MeanStd::of(&finite);
     let mut out = format!("{:.2e} ± {:.1e}", m.mean, m.std);
     if finite.len() < v.len() {
@@ -389,16 +403,7 @@ fn cell(table: &Table, f: &str, n: usize, method: &str, paper_form: bool) -> Res
         REGULAR => NO_DERIVATIVES.to_string(),
         SOBOLEV if paper_form => DerivativeLoss::PAPER.name(),
         SOBOLEV => chosen_loss(table, f, n)?,
-        _ => {
-            let rows = table.rows_where(&[("function", f), ("method", method)])?;
-            let n_s = n.to_string();
-            rows.iter()
-                .find(|r| r[1] == n_s)
-                .map(|r| r[3].clone())
-                .ok_or_else(|| {
-                    kd_core::KdError::Report(format!("{NAME}: no {method} fits of {f}"))
-                })?
-        }
+        _ => CHOSEN.to_string(),
     };
     let n_s = n.to_string();
     let filter = [
@@ -407,6 +412,15 @@ fn cell(table: &Table, f: &str, n: usize, method: &str, paper_form: bool) -> Res
         ("method", method),
         ("derivative_loss", loss.as_str()),
     ];
+    let form_col = table.require_column("form_used")?;
+    let loss = match table.rows_where(&filter)?.first() {
+        Some(row) => row[form_col].clone(),
+        None => {
+            return Err(kd_core::KdError::Report(format!(
+                "{NAME}: no {method} fits ({loss}) of {f} with {n} points"
+            )));
+        }
+    };
     Ok(Cell {
         test_value: table.numbers_where("test_value_mse", &filter)?,
         test_gradient: table.numbers_where("test_gradient_mse", &filter)?,
@@ -425,7 +439,11 @@ pub fn claims(table: &Table) -> Result<Vec<Claim>> {
         })
         .collect::<Result<_>>()?;
     sizes.sort();
-    let (small, large) = (sizes[0], sizes[sizes.len() - 1]);
+    let (Some(&small), Some(&large)) = (sizes.first(), sizes.last()) else {
+        return Err(kd_core::KdError::Report(format!(
+            "{NAME}: the table has no rows"
+        )));
+    };
     let claim = |id: String, statement: String, lhs: (&str, f64), rel, rhs: (&str, f64)| Claim {
         required: is_required(&id),
         id,
@@ -585,6 +603,7 @@ mod tests {
                     SOBOLEV.into(),
                     loss.into(),
                     seed.to_string(),
+                    loss.into(),
                     "ok".into(),
                     v.to_string(),
                 ];
