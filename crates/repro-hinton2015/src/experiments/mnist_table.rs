@@ -12,7 +12,7 @@ use kd_core::report::chart::bar_chart;
 use kd_core::report::summary::{Section, paper_row};
 use kd_core::report::{Claim, MeanStd, Relation, Table};
 
-use super::{RUN_COLUMNS, chosen_lr, mean_rate, rates, run_cells};
+use super::{RUN_COLUMNS, chosen_lr, diverged_runs, grid_run_cells, mean_rate, rates, run_cells};
 use crate::claims::is_required;
 use crate::context::Context;
 use crate::paper;
@@ -25,18 +25,17 @@ pub fn run(ctx: &Context) -> Result<()> {
     let mut header = vec!["model", "learning_rate", "seed"];
     header.extend(RUN_COLUMNS);
     let mut table = Table::new(&header);
-    let mut push = |model: &str, lr: f64, run: &kd_core::train::TrainedRun| {
-        let mut row = vec![model.to_string(), lr.to_string(), run.spec.seed.to_string()];
-        row.extend(run_cells(run));
+    let (val_total, test_total) = (ctx.splits.validation.len(), ctx.splits.test.len());
+    let epochs = ctx.settings.student_epochs;
+    let mut push = |model: &str, lr: f64, seed: u64, cells: Vec<String>| {
+        let mut row = vec![model.to_string(), lr.to_string(), seed.to_string()];
+        row.extend(cells);
         table.push(row);
     };
     for &seed in &ctx.seeds {
         let teacher = ctx.teacher(seed)?;
-        push(
-            "teacher",
-            ctx.settings.teacher_optimizer.base_lr(),
-            &teacher,
-        );
+        let lr = ctx.settings.teacher_optimizer.base_lr();
+        push("teacher", lr, seed, run_cells(&teacher));
     }
     for &lr in &ctx.settings.student_lr_grid {
         for &seed in &ctx.seeds {
@@ -47,8 +46,13 @@ pub fn run(ctx: &Context) -> Result<()> {
                 Subset::All,
                 seed,
                 lr,
-            )?;
-            push("hard", lr, &hard);
+            );
+            push(
+                "hard",
+                lr,
+                seed,
+                grid_run_cells(hard, epochs, val_total, test_total)?,
+            );
         }
         for &seed in &ctx.seeds {
             let distilled = ctx.student_with_lr(
@@ -58,8 +62,13 @@ pub fn run(ctx: &Context) -> Result<()> {
                 Subset::All,
                 seed,
                 lr,
-            )?;
-            push("distilled", lr, &distilled);
+            );
+            push(
+                "distilled",
+                lr,
+                seed,
+                grid_run_cells(distilled, epochs, val_total, test_total)?,
+            );
         }
     }
     table.write(&ctx.out.join(format!("{NAME}.csv")))?;
@@ -150,7 +159,18 @@ pub fn run(ctx: &Context) -> Result<()> {
             grid_rows.push(row);
         }
     }
-    s.text("The learning-rate grid: mean final validation error (%) of each student:");
+    let diverged = diverged_runs(&table)?;
+    s.text(&format!(
+        "The learning-rate grid: mean final validation error (%) of each student{}:",
+        if diverged.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " (runs stopped by a non-finite loss count as 100 % errors: {})",
+                diverged.join("; ")
+            )
+        }
+    ));
     s.table(
         &["learning rate", "hard labels: val %", "soft targets: val %"],
         &grid_rows,

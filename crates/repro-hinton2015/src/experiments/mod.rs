@@ -99,6 +99,49 @@ pub fn run_cells(run: &TrainedRun) -> Vec<String> {
     ]
 }
 
+/// The cells of one run of a learning-rate grid ([`RUN_COLUMNS`]). A run stopped by a
+/// non-finite loss (a rate too large for the data) is recorded as getting every validation and
+/// test image wrong, with best-validation epoch 0, so its rate is never chosen while another
+/// converges; any other error is returned.
+pub fn grid_run_cells(
+    result: Result<TrainedRun>,
+    epochs: usize,
+    val_total: usize,
+    test_total: usize,
+) -> Result<Vec<String>> {
+    match result {
+        Ok(run) => Ok(run_cells(&run)),
+        Err(kd_core::KdError::NonFiniteLoss { run, epoch, .. }) => {
+            eprintln!("{run}: stopped by a non-finite loss at epoch {epoch}; recorded as diverged");
+            Ok(vec![
+                epochs.to_string(),
+                val_total.to_string(),
+                val_total.to_string(),
+                test_total.to_string(),
+                test_total.to_string(),
+                format!("{:.6}", 1.0),
+                "0".into(),
+                val_total.to_string(),
+                test_total.to_string(),
+            ])
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The rows of `table` recorded as diverged by [`grid_run_cells`] (best-validation epoch 0),
+/// as "<configuration> seed <seed>" for the summary.
+pub fn diverged_runs(table: &Table) -> Result<Vec<String>> {
+    let seed = table.require_column("seed")?;
+    let best = table.require_column("best_val_epoch")?;
+    Ok(table
+        .rows
+        .iter()
+        .filter(|r| r[best] == "0")
+        .map(|r| format!("{} seed {}", r[..seed].join(" lr "), r[seed]))
+        .collect())
+}
+
 /// Mean ± std over runs of `f`.
 pub fn over<T>(runs: &[T], f: impl Fn(&T) -> f64) -> MeanStd {
     MeanStd::of(&runs.iter().map(f).collect::<Vec<_>>())
@@ -217,4 +260,26 @@ pub fn distil_and_shift_biases(
     }
     table.write(&ctx.out.join(format!("{name}.csv")))?;
     Ok((fixes, table))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_diverged_grid_run_counts_as_all_wrong_and_other_errors_pass_through() {
+        let diverged = Err(kd_core::KdError::NonFiniteLoss {
+            run: "distilled student seed 1".into(),
+            epoch: 1,
+            batch: 47,
+            term: "soft".into(),
+            value: f64::NAN,
+        });
+        let cells = grid_run_cells(diverged, 30, 1000, 2000).unwrap();
+        assert_eq!(cells.len(), RUN_COLUMNS.len());
+        assert_eq!(cells[1], "1000"); // val_errors = val_total
+        assert_eq!(cells[6], "0"); // best_val_epoch
+        let other = Err(kd_core::KdError::Config("bad".into()));
+        assert!(grid_run_cells(other, 30, 1000, 2000).is_err());
+    }
 }

@@ -11,7 +11,7 @@ use kd_core::report::chart::bar_chart;
 use kd_core::report::summary::{Section, paper_row};
 use kd_core::report::{Claim, MeanStd, Relation, Table};
 
-use super::{RUN_COLUMNS, chosen_lr, rates, run_cells};
+use super::{RUN_COLUMNS, chosen_lr, diverged_runs, grid_run_cells, rates};
 use crate::claims::is_required;
 use crate::context::Context;
 use crate::paper;
@@ -43,16 +43,20 @@ pub fn run(ctx: &Context) -> Result<()> {
     for (name, label, transfer, method) in &groups {
         for &lr in &ctx.settings.student_lr_grid {
             for &seed in &ctx.seeds {
-                let r =
-                    ctx.student_with_lr(label, w, method.clone(), transfer.clone(), seed, lr)?;
-                let n = ctx.splits.train.subset(&r.spec.transfer).len();
+                let r = ctx.student_with_lr(label, w, method.clone(), transfer.clone(), seed, lr);
+                let n = ctx.splits.train.subset(transfer).len();
                 let mut row = vec![
                     name.to_string(),
                     lr.to_string(),
                     seed.to_string(),
                     n.to_string(),
                 ];
-                row.extend(run_cells(&r));
+                row.extend(grid_run_cells(
+                    r,
+                    ctx.settings.student_epochs,
+                    ctx.splits.validation.len(),
+                    ctx.splits.test.len(),
+                )?);
                 table.push(row);
             }
         }
@@ -104,8 +108,15 @@ pub fn run(ctx: &Context) -> Result<()> {
          images) of our training split. The paper's column is its speech frame accuracy, shown \
          for the pattern, not as a number to match. Test accuracy (%) at the final epoch, and \
          at the epoch chosen on the validation split (early stopping). Each row's learning \
-         rate is the one with the fewest mean final validation errors among {:?}.",
-        ctx.settings.student_lr_grid
+         rate is the one with the fewest mean final validation errors among {:?}.{}",
+        ctx.settings.student_lr_grid,
+        match diverged_runs(&table)? {
+            d if d.is_empty() => String::new(),
+            d => format!(
+                " Runs stopped by a non-finite loss count as 100 % errors: {}.",
+                d.join("; ")
+            ),
+        }
     ));
     s.table(
         &[
