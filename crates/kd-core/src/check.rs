@@ -246,40 +246,32 @@ fn compare_column(
     standard_errors: f64,
 ) -> Vec<String> {
     let column = &want.header[col];
-    let (Some(mut w), Some(mut g)) = (
+    let (mut w, mut g) = match (
         numeric_groups(want, col, want_groups),
         numeric_groups(got, col, got_groups),
-    ) else {
-        // Text cells: compared as they are.
-        let mut out = Vec::new();
-        for ((key, wr), (_, gr)) in want_groups.iter().zip(got_groups) {
-            for (&i, &j) in wr.iter().zip(gr) {
-                if !same_cell(&want.rows[i][col], &got.rows[j][col]) {
-                    out.push(format!(
-                        "{name}: {key:?} seed {} column `{column}`: got {}, expected {}",
-                        want.rows[i][seed], got.rows[j][col], want.rows[i][col]
-                    ));
+    ) {
+        (Some(w), Some(g)) if !is_fixed_count(column) => (w, g),
+        // Text cells, and counts fixed by the configuration (epochs, totals): cell by cell.
+        _ => {
+            let why = if is_fixed_count(column) {
+                " (a count fixed by the configuration)"
+            } else {
+                ""
+            };
+            let mut out = Vec::new();
+            for ((key, wr), (_, gr)) in want_groups.iter().zip(got_groups) {
+                for (&i, &j) in wr.iter().zip(gr) {
+                    if !same_cell(&want.rows[i][col], &got.rows[j][col]) {
+                        out.push(format!(
+                            "{name}: {key:?} seed {} column `{column}`: got {}, expected {}{why}",
+                            want.rows[i][seed], got.rows[j][col], want.rows[i][col]
+                        ));
+                    }
                 }
             }
+            return out;
         }
-        return out;
     };
-    if is_fixed_count(column) {
-        // Fixed by the configuration (epochs, totals): must match cell by cell.
-        let mut out = Vec::new();
-        for ((key, wr), (_, gr)) in want_groups.iter().zip(got_groups) {
-            for (&i, &j) in wr.iter().zip(gr) {
-                if !same_cell(&want.rows[i][col], &got.rows[j][col]) {
-                    out.push(format!(
-                        "{name}: {key:?} seed {} column `{column}`: got {}, expected {} (a count \
-                         fixed by the configuration)",
-                        want.rows[i][seed], got.rows[j][col], want.rows[i][col]
-                    ));
-                }
-            }
-        }
-        return out;
-    }
     let log_scale = spans_decades(&w) && g.iter().flatten().all(|&v| v > 0.0);
     if log_scale {
         for v in w.iter_mut().chain(g.iter_mut()).flatten() {

@@ -11,7 +11,8 @@
 use std::path::Path;
 
 use kd_core::Result;
-use kd_core::report::{Claim, RequiredClaim, Table};
+use kd_core::report::claims;
+use kd_core::report::{Claim, RequiredClaim};
 
 use crate::experiments;
 
@@ -43,21 +44,12 @@ pub const REQUIRED: &[RequiredClaim] = &[
 
 /// Whether the claim `id` is one CI requires.
 pub fn is_required(id: &str) -> bool {
-    REQUIRED.iter().any(|r| r.id == id)
+    claims::is_required(REQUIRED, id)
 }
 
 /// Every claim of the experiments whose tables `dir` holds, recomputed from those tables.
 pub fn recompute(dir: &Path) -> Result<Vec<Claim>> {
-    let mut out = Vec::new();
-    for name in experiments::ALL {
-        let path = dir.join(format!("{name}.csv"));
-        if !path.is_file() {
-            continue;
-        }
-        let table = Table::read(&path)?;
-        out.extend(experiments::claims_of(name, &table)?);
-    }
-    Ok(out)
+    claims::recompute_from_tables(dir, &experiments::ALL, experiments::claims_of)
 }
 
 #[cfg(test)]

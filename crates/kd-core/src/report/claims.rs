@@ -65,6 +65,28 @@ pub struct RequiredClaim {
     pub paper_quote: &'static str,
 }
 
+/// Whether `id` is one of the `required` claims.
+pub fn is_required(required: &[RequiredClaim], id: &str) -> bool {
+    required.iter().any(|r| r.id == id)
+}
+
+/// Every claim of the experiments (`names`, in order) whose `<name>.csv` table `dir` holds,
+/// recomputed from that table by the paper's `claims_of(name, table)`.
+pub fn recompute_from_tables(
+    dir: &Path,
+    names: &[&str],
+    claims_of: impl Fn(&str, &Table) -> Result<Vec<Claim>>,
+) -> Result<Vec<Claim>> {
+    let mut out = Vec::new();
+    for name in names {
+        let path = dir.join(format!("{name}.csv"));
+        if path.is_file() {
+            out.extend(claims_of(name, &Table::read(&path)?)?);
+        }
+    }
+    Ok(out)
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Claim {
     /// Short stable identifier, e.g. `mnist-table/teacher-beats-distilled`.
