@@ -192,6 +192,7 @@ mod tests {
         let mut pixels = vec![0u8; 25];
         pixels[2 * 5 + 2] = 255; // centre of a 5x5 image
         ImageSet {
+            channels: 1,
             rows: 5,
             cols: 5,
             num_classes: 10,

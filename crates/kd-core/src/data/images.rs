@@ -7,9 +7,11 @@ use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-/// A set of `len()` grey-scale images of `rows x cols` bytes with one class label each.
+/// A set of `len()` images of `channels x rows x cols` bytes (channel-major, "CHW", one byte
+/// per value) with one class label each. Grey digits have one channel, CIFAR and SVHN three.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageSet {
+    pub channels: usize,
     pub rows: usize,
     pub cols: usize,
     pub num_classes: usize,
@@ -26,8 +28,14 @@ impl ImageSet {
         self.labels.is_empty()
     }
 
+    /// Bytes per image: `channels * rows * cols`.
     pub fn pixels_per_image(&self) -> usize {
-        self.rows * self.cols
+        self.channels * self.rows * self.cols
+    }
+
+    /// `[channels, rows, cols]`.
+    pub fn shape(&self) -> [usize; 3] {
+        [self.channels, self.rows, self.cols]
     }
 
     pub fn image(&self, i: usize) -> &[u8] {
@@ -42,6 +50,7 @@ impl ImageSet {
             pixels.extend_from_slice(self.image(i));
         }
         ImageSet {
+            channels: self.channels,
             rows: self.rows,
             cols: self.cols,
             num_classes: self.num_classes,
@@ -62,6 +71,11 @@ impl ImageSet {
     /// A short content hash: runs trained on different data never share a run-store key.
     pub fn fingerprint(&self) -> String {
         let mut h = Sha256::new();
+        // Grey images hash as they did before colour existed, so their run keys are unchanged.
+        if self.channels != 1 {
+            h.update(b"channels");
+            h.update((self.channels as u64).to_le_bytes());
+        }
         h.update((self.rows as u64).to_le_bytes());
         h.update((self.cols as u64).to_le_bytes());
         h.update(&self.pixels);
@@ -170,6 +184,7 @@ mod tests {
 
     fn toy(n: usize) -> ImageSet {
         ImageSet {
+            channels: 1,
             rows: 2,
             cols: 2,
             num_classes: 3,

@@ -102,6 +102,7 @@ mod tests {
     /// `n` images of 2x2 pixels, all different, labels cycling over 3 classes.
     fn distinct_images(n: usize) -> ImageSet {
         ImageSet {
+            channels: 1,
             rows: 2,
             cols: 2,
             num_classes: 3,

@@ -332,6 +332,7 @@ pub fn read_image_set(images: &Path, labels: &Path, num_classes: usize) -> Resul
         ));
     }
     Ok(ImageSet {
+        channels: 1,
         rows: img.dims[1],
         cols: img.dims[2],
         num_classes,
