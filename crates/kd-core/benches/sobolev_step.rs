@@ -5,18 +5,17 @@
 //!
 //! `cargo bench -p kd-core --bench sobolev_step`
 
-use std::sync::{Arc, Mutex};
+mod common;
 
-use burn::data::dataloader::batcher::Batcher;
 use burn::prelude::*;
+use common::{TeacherMode, step_bench};
 use criterion::{Criterion, criterion_group, criterion_main};
 use kd_core::data::functions::TestFunction;
-use kd_core::data::{DigitBatcher, Locations, TangentTeacher, dataset_info, load_dataset};
+use kd_core::data::{Augment, Locations, dataset_info, load_dataset};
 use kd_core::methods::{LogitMatch, Method, Sobolev, SoftTargets};
-use kd_core::models::{Activation, MlpConfig};
-use kd_core::rng::stream_rng;
+use kd_core::models::{Activation, MlpConfig, ModelSpec};
+use kd_core::train::LrSchedule;
 use kd_core::train::sobolev::{DerivativeScale, FitSpec, Scaling, SobolevMode, fit};
-use kd_core::train::{LrSchedule, OptimizerSpec, logits_of, train_step};
 
 fn regression(c: &mut Criterion) {
     let device = Device::flex();
@@ -46,10 +45,8 @@ fn regression(c: &mut Criterion) {
 
 fn distillation(c: &mut Criterion) {
     let plain = Device::flex();
-    let ad = plain.clone().autodiff();
     let info = dataset_info("mnist-10k").expect("known dataset");
     let ds = load_dataset(&info, &Locations::standard(None)).expect("bundled mnist-10k");
-    let set = Arc::new(ds.train.select(&(0..128).collect::<Vec<_>>()));
     let teacher = MlpConfig {
         widths: vec![784, 1200, 1200, 10],
         activation: Activation::Relu,
@@ -58,17 +55,15 @@ fn distillation(c: &mut Criterion) {
         max_norm: None,
     }
     .init(2, &plain);
-    let student_cfg = MlpConfig::plain(&[784, 300, 300, 10]);
+    let student = ModelSpec::Mlp(MlpConfig::plain(&[784, 300, 300, 10]));
     let soft = SoftTargets {
         temperature: 4.0,
         hard_weight: 0.0,
     };
-    let logits = Some(Arc::new(logits_of(&teacher, &set, &plain)));
     let cases = [
         (
             "distillation step, logits only",
             Method::SoftTargets(soft.clone()),
-            false,
         ),
         (
             "distillation step, logits + Jacobian projections",
@@ -76,46 +71,20 @@ fn distillation(c: &mut Criterion) {
                 logits: LogitMatch::SoftTargets(soft),
                 jacobian_weight: 1.0,
             }),
-            true,
         ),
     ];
-    for (name, method, tangents) in cases {
-        let batcher = DigitBatcher {
-            set: set.clone(),
-            teacher_logits: logits.clone(),
-            jitter: None,
-            tangent_teacher: tangents.then(|| {
-                Arc::new(TangentTeacher {
-                    model: teacher.clone(),
-                    rng: Mutex::new(stream_rng(1, "tangent", 0)),
-                })
-            }),
-        };
-        let model = student_cfg.init(1, &ad);
-        let mut optim = OptimizerSpec::Sgd {
-            lr: 0.01,
-            momentum: 0.9,
-            nesterov: true,
-            weight_decay: 0.0,
-        }
-        .build();
-        let mut dropout = stream_rng(1, "dropout", 0);
-        // The batch (with a fresh direction and teacher JVP when needed) is part of the step.
-        c.bench_function(name, |b| {
-            b.iter(|| {
-                let batch = batcher.batch((0..128).collect(), &ad);
-                train_step(
-                    model.clone(),
-                    &mut optim,
-                    &method,
-                    &batch,
-                    &mut dropout,
-                    0.01,
-                    None,
-                )
-                .1
-            })
-        });
+    // The batch (with a fresh direction and teacher JVP when needed) is part of the step.
+    for (name, method) in cases {
+        step_bench(
+            c,
+            name,
+            &student,
+            &method,
+            &ds.train,
+            Augment::none(),
+            &[kd_core::models::Net::Mlp(teacher.clone())],
+            TeacherMode::Cached,
+        );
     }
 }
 

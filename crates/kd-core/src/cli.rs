@@ -140,11 +140,10 @@ impl CommonArgs {
     /// when stderr is a terminal.
     pub fn trainer(&self) -> Result<Trainer> {
         let device = parse_device(&self.device)?;
-        Ok(Trainer {
-            resume: self.resume,
-            progress: std::io::stderr().is_terminal(),
-            ..Trainer::new(device, &self.device, RunStore::new(self.runs_dir()))
-        })
+        let mut trainer = Trainer::new(device, &self.device, RunStore::new(self.runs_dir()));
+        trainer.resume = self.resume;
+        trainer.progress = std::io::stderr().is_terminal();
+        Ok(trainer)
     }
 
     pub fn runs_dir(&self) -> PathBuf {

@@ -27,6 +27,21 @@ pub fn soft_target_kl(
     (p * (log_p - log_q)).sum().div_scalar(batch as f64)
 }
 
+/// `KL(p || softmax(student/T))` for given target probabilities `p` `[batch, classes]` (rows
+/// summing to 1, e.g. an ensemble's averaged softened distributions), averaged over the batch,
+/// without the T^2 factor. Entries of `p` that are 0 contribute 0.
+pub fn kl_to_probabilities(
+    student_logits: Tensor<2>,
+    target_probabilities: Tensor<2>,
+    temperature: f64,
+) -> Tensor<1> {
+    let [batch, _] = student_logits.dims();
+    let log_q = log_softmax(student_logits / temperature, 1);
+    let p = target_probabilities;
+    let log_p = p.clone().clamp_min(1e-30).log();
+    (p * (log_p - log_q)).sum().div_scalar(batch as f64)
+}
+
 /// Hinton et al.'s soft-target term: `T^2 * KL(p_T || q_T)`. The T^2 keeps the gradient's
 /// magnitude independent of T, so the soft and hard terms can be mixed with a fixed weight.
 pub fn distillation(

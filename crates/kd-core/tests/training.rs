@@ -5,12 +5,14 @@
 
 use burn::prelude::Device;
 use kd_core::KdError;
-use kd_core::data::{Locations, SplitSpec, Splits, Subset, dataset_info, load_dataset};
-use kd_core::methods::{HardLabels, Method, SoftTargets};
-use kd_core::models::{Activation, MlpConfig};
-use kd_core::runs::RunStore;
+use kd_core::data::{
+    Augment, Locations, SplitSpec, Splits, Subset, dataset_info, load_dataset,
+};
+use kd_core::methods::{Ensemble, HardLabels, Method, SoftTargets};
+use kd_core::models::{Activation, MlpConfig, Net};
+use kd_core::runs::{EpochMetrics, RunStore};
 use kd_core::tensors::floats;
-use kd_core::train::{EpochMetrics, LrSchedule, OptimizerSpec, TrainSpec, TrainedRun, Trainer};
+use kd_core::train::{LrSchedule, OptimizerSpec, TrainSpec, TrainedRun, Trainer};
 
 fn splits() -> Splits {
     let info = dataset_info("mnist-10k").unwrap();
@@ -33,29 +35,26 @@ fn splits() -> Splits {
 }
 
 fn spec(splits: &Splits, model: MlpConfig, epochs: usize) -> TrainSpec {
-    TrainSpec {
+    let optimizer = OptimizerSpec::Sgd {
+        lr: 0.1,
+        momentum: 0.9,
+        nesterov: true,
+        weight_decay: 1e-4,
+    };
+    let schedule = LrSchedule::Cosine {
+        final_fraction: 0.0,
+        warmup_epochs: 1,
+    };
+    TrainSpec::new(
+        splits,
         model,
-        dataset: splits.dataset.clone(),
-        splits: splits.fingerprint(),
-        transfer: Subset::All,
-        method: Method::HardLabels(HardLabels {}),
-        teacher: None,
-        optimizer: OptimizerSpec::Sgd {
-            lr: 0.1,
-            momentum: 0.9,
-            nesterov: true,
-            weight_decay: 1e-4,
-        },
-        schedule: LrSchedule::Cosine {
-            final_fraction: 0.0,
-            warmup_epochs: 1,
-        },
+        HardLabels {},
+        optimizer,
+        schedule,
         epochs,
-        repeats: 1,
-        batch_size: 64,
-        jitter: None,
-        seed: 7,
-    }
+        64,
+        7,
+    )
 }
 
 /// The regularized configuration, so dropout, jitter and max-norm streams are all exercised.
@@ -74,11 +73,8 @@ fn trainer(dir: &std::path::Path) -> Trainer {
 }
 
 fn weights(run: &TrainedRun) -> Vec<Vec<f32>> {
-    run.model
-        .layers
-        .iter()
-        .map(|l| floats(l.weight.val()))
-        .collect()
+    let Net::Mlp(m) = &run.model;
+    m.layers.iter().map(|l| floats(l.weight.val())).collect()
 }
 
 /// History without wall-clock times.
@@ -98,8 +94,8 @@ fn learns_real_digits_and_is_deterministic() {
     let s = spec(&splits, MlpConfig::plain(&[784, 64, 10]), 4);
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();
-    let run_a = trainer(a.path()).train("a", &s, &splits, None).unwrap();
-    let run_b = trainer(b.path()).train("b", &s, &splits, None).unwrap();
+    let run_a = trainer(a.path()).train("a", &s, &splits, &[]).unwrap();
+    let run_b = trainer(b.path()).train("b", &s, &splits, &[]).unwrap();
     let last = run_a.final_epoch();
     // Chance is 90% error; a 784-64-10 net on 1000 digits gets well under 20%.
     assert!(last.test_error_rate() < 0.2, "{last:?}");
@@ -122,16 +118,16 @@ fn learns_real_digits_and_is_deterministic() {
 fn interrupted_run_resumes_to_identical_numbers() {
     let splits = splits();
     let mut s = spec(&splits, regularized(), 4);
-    s.jitter = Some(2);
+    s.augment = Augment::translate(2);
     let straight_dir = tempfile::tempdir().unwrap();
     let straight = trainer(straight_dir.path())
-        .train("straight", &s, &splits, None)
+        .train("straight", &s, &splits, &[])
         .unwrap();
 
     let dir = tempfile::tempdir().unwrap();
     let mut t = trainer(dir.path());
     t.stop_after_epochs = Some(2);
-    let err = t.train("interrupted", &s, &splits, None).unwrap_err();
+    let err = t.train("interrupted", &s, &splits, &[]).unwrap_err();
     assert!(
         matches!(err, KdError::Interrupted { epochs: 2, .. }),
         "{err}"
@@ -141,7 +137,7 @@ fn interrupted_run_resumes_to_identical_numbers() {
 
     let mut t = trainer(dir.path());
     t.resume = true;
-    let resumed = t.train("resumed", &s, &splits, None).unwrap();
+    let resumed = t.train("resumed", &s, &splits, &[]).unwrap();
     assert!(!resumed.reused);
     assert_eq!(numbers(&resumed.history), numbers(&straight.history));
     assert_eq!(weights(&resumed), weights(&straight));
@@ -152,8 +148,8 @@ fn finished_runs_are_reused_by_key() {
     let splits = splits();
     let s = spec(&splits, MlpConfig::plain(&[784, 16, 10]), 1);
     let dir = tempfile::tempdir().unwrap();
-    let first = trainer(dir.path()).train("x", &s, &splits, None).unwrap();
-    let again = trainer(dir.path()).train("x", &s, &splits, None).unwrap();
+    let first = trainer(dir.path()).train("x", &s, &splits, &[]).unwrap();
+    let again = trainer(dir.path()).train("x", &s, &splits, &[]).unwrap();
     assert!(!first.reused && again.reused);
     assert_eq!(weights(&first), weights(&again));
     assert_eq!(numbers(&first.history), numbers(&again.history));
@@ -175,7 +171,7 @@ fn diverging_run_stops_with_epoch_and_batch() {
     s.schedule = LrSchedule::Constant;
     let dir = tempfile::tempdir().unwrap();
     let err = trainer(dir.path())
-        .train("diverging", &s, &splits, None)
+        .train("diverging", &s, &splits, &[])
         .unwrap_err();
     let KdError::NonFiniteLoss { epoch, batch, .. } = &err else {
         panic!("expected a non-finite loss, got {err}");
@@ -200,23 +196,150 @@ fn bad_specs_are_rejected_before_training() {
         hard_weight: 0.1,
     });
     let err = trainer(dir.path())
-        .train("x", &s, &splits, None)
+        .train("x", &s, &splits, &[])
         .unwrap_err();
-    assert!(err.to_string().contains("needs a teacher"), "{err}");
+    assert!(err.to_string().contains("exactly one teacher"), "{err}");
     let s = spec(&splits, MlpConfig::plain(&[784, 10]), 0);
-    assert!(trainer(dir.path()).train("x", &s, &splits, None).is_err());
-    // A jittered student would be matched to the cached logits of unjittered images.
+    assert!(trainer(dir.path()).train("x", &s, &splits, &[]).is_err());
+    // Two teachers for a one-teacher method.
     let mut s = spec(&splits, MlpConfig::plain(&[784, 10]), 1);
     s.method = Method::SoftTargets(SoftTargets {
         temperature: 4.0,
         hard_weight: 0.1,
     });
-    s.teacher = Some("some-teacher".into());
-    s.jitter = Some(2);
+    s.teachers = vec!["a".into(), "b".into()];
     let err = s.validate().unwrap_err().to_string();
-    assert!(err.contains("train the student without jitter"), "{err}");
-    s.jitter = None;
-    assert!(s.validate().is_ok());
+    assert!(err.contains("exactly one teacher"), "{err}");
+}
+
+/// A small teacher and the soft-target student spec distilling it on 200 images.
+fn teacher_and_student(splits: &Splits, t: &Trainer) -> (TrainedRun, TrainSpec) {
+    let mut teacher_spec = spec(splits, MlpConfig::plain(&[784, 64, 10]), 2);
+    teacher_spec.seed = 1;
+    let teacher = t.train("teacher", &teacher_spec, splits, &[]).unwrap();
+    let mut student = spec(splits, MlpConfig::plain(&[784, 32, 10]), 2);
+    student.transfer = Subset::Stratified {
+        count: 200,
+        seed: 3,
+    };
+    student.repeats = 5;
+    student.method = Method::SoftTargets(SoftTargets {
+        temperature: 4.0,
+        hard_weight: 0.1,
+    });
+    let student = student.with_teachers(&[&teacher.key]);
+    (teacher, student)
+}
+
+#[test]
+fn live_and_cached_teachers_train_identically() {
+    let splits = splits();
+    let dir = tempfile::tempdir().unwrap();
+    let (teacher, student) = teacher_and_student(&splits, &trainer(dir.path()));
+    let cached_dir = tempfile::tempdir().unwrap();
+    let cached = trainer(cached_dir.path())
+        .train("cached", &student, &splits, std::slice::from_ref(&teacher))
+        .unwrap();
+    let live_dir = tempfile::tempdir().unwrap();
+    let mut live_trainer = trainer(live_dir.path());
+    live_trainer.force_live_teachers = true;
+    let live = live_trainer
+        .train("live", &student, &splits, std::slice::from_ref(&teacher))
+        .unwrap();
+    // The same images, the same teacher, the same draws: the same training. Bit-for-bit only up
+    // to the teacher's float rounding: its logits come out of a matmul over 1000-image chunks
+    // when cached and over the 64-image batch when live, and the CPU kernels round the two
+    // differently (last bits, ~1e-7 relative). So every count must agree exactly and every
+    // float to 1e-5 relative.
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-5 * a.abs().max(b.abs()).max(1e-3);
+    assert_eq!(cached.history.len(), live.history.len());
+    for (c, l) in cached.history.iter().zip(&live.history) {
+        assert_eq!(
+            (c.val_errors, c.test_errors, c.train_accuracy),
+            (l.val_errors, l.test_errors, l.train_accuracy),
+            "{c:?} vs {l:?}"
+        );
+        assert!(close(c.loss, l.loss), "{c:?} vs {l:?}");
+        for ((n, a), (_, b)) in c.terms.iter().zip(&l.terms) {
+            assert!(close(*a, *b), "{n}: {a} vs {b}");
+        }
+    }
+    for (a, b) in weights(&cached).iter().zip(weights(&live)) {
+        let worst = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0f32, f32::max);
+        assert!(worst < 1e-5, "weights differ by {worst}");
+    }
+    // And the rounding really is the teacher's: the same images through the same net, chunked
+    // differently, differ at most in the last bits.
+    let device = Device::flex();
+    let set = splits.train.select(&(0..200).collect::<Vec<_>>());
+    let chunked = teacher.logits(&set, &device);
+    let Net::Mlp(m) = &teacher.model;
+    let mut batched = Vec::new();
+    for start in (0..200).step_by(64) {
+        let end = (start + 64).min(200);
+        let x = kd_core::data::batch::images_tensor(&set, start..end, None, &device);
+        batched.extend(floats(m.forward(x.flatten(1, 3), None)));
+    }
+    let worst = chunked
+        .iter()
+        .zip(&batched)
+        .map(|(a, b)| (a - b).abs() / a.abs().max(1.0))
+        .fold(0f32, f32::max);
+    assert!(worst < 1e-5, "{worst}");
+}
+
+#[test]
+fn augmented_students_distil_live_and_ensembles_take_several_teachers() {
+    let splits = splits();
+    let dir = tempfile::tempdir().unwrap();
+    let t = trainer(dir.path());
+    let (teacher, mut student) = teacher_and_student(&splits, &t);
+    // Jitter: the teacher must see the jittered images, so it runs live (allowed now).
+    student.augment = Augment::translate(2);
+    let jittered = t
+        .train("jittered", &student, &splits, std::slice::from_ref(&teacher))
+        .unwrap();
+    assert!(jittered.final_epoch().loss.is_finite());
+    // An ensemble of two teachers of different seeds.
+    let mut second_spec = spec(&splits, MlpConfig::plain(&[784, 64, 10]), 2);
+    second_spec.seed = 2;
+    let second = t.train("teacher 2", &second_spec, &splits, &[]).unwrap();
+    let mut ensemble = student.clone();
+    ensemble.augment = Augment::none();
+    ensemble.method = Method::Ensemble(Ensemble {
+        temperature: 4.0,
+        hard_weight: 0.1,
+    });
+    let ensemble = ensemble.with_teachers(&[&teacher.key, &second.key]);
+    let run = t
+        .train("ensemble", &ensemble, &splits, &[teacher.clone(), second])
+        .unwrap();
+    let last = run.final_epoch();
+    assert_eq!(
+        last.terms.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
+        vec!["soft", "hard"]
+    );
+    assert!(last.test_error_rate() < 0.5, "{last:?}");
+    // Given the wrong teachers, the trainer refuses.
+    let err = t
+        .train("ensemble", &ensemble, &splits, &[teacher])
+        .unwrap_err();
+    assert!(err.to_string().contains("names teachers"), "{err}");
+}
+
+#[test]
+fn a_process_loads_each_run_once() {
+    let splits = splits();
+    let s = spec(&splits, MlpConfig::plain(&[784, 16, 10]), 1);
+    let dir = tempfile::tempdir().unwrap();
+    let t = trainer(dir.path());
+    let first = t.train("x", &s, &splits, &[]).unwrap();
+    // The store is gone, yet the same trainer still has the run: it never reloads it.
+    std::fs::remove_dir_all(dir.path().join(&first.key)).unwrap();
+    let again = t.train("x again", &s, &splits, &[]).unwrap();
+    assert!(again.reused);
+    assert_eq!(again.label, "x again");
+    assert_eq!(weights(&first), weights(&again));
 }
 
 #[test]
@@ -226,7 +349,7 @@ fn distillation_beats_hard_labels_on_a_small_transfer_set() {
     let t = trainer(dir.path());
     let mut teacher_spec = spec(&splits, MlpConfig::plain(&[784, 256, 10]), 6);
     teacher_spec.seed = 1;
-    let teacher = t.train("teacher", &teacher_spec, &splits, None).unwrap();
+    let teacher = t.train("teacher", &teacher_spec, &splits, &[]).unwrap();
     // 100 transfer images, repeated so the students take as many steps as on 1000.
     let small = Subset::Stratified {
         count: 100,
@@ -240,9 +363,11 @@ fn distillation_beats_hard_labels_on_a_small_transfer_set() {
         temperature: 4.0,
         hard_weight: 0.1,
     });
-    soft.teacher = Some(teacher.key.clone());
-    let hard = t.train("hard", &hard, &splits, None).unwrap();
-    let soft = t.train("soft", &soft, &splits, Some(&teacher)).unwrap();
+    let soft = soft.with_teachers(&[&teacher.key]);
+    let hard = t.train("hard", &hard, &splits, &[]).unwrap();
+    let soft = t
+        .train("soft", &soft, &splits, std::slice::from_ref(&teacher))
+        .unwrap();
     let (h, s) = (
         hard.final_epoch().test_error_rate(),
         soft.final_epoch().test_error_rate(),

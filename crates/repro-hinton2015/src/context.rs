@@ -45,7 +45,7 @@ impl Context {
         );
         let run = self
             .trainer
-            .train(&format!("teacher seed {seed}"), &spec, &self.splits, None)?;
+            .train(&format!("teacher seed {seed}"), &spec, &self.splits, &[])?;
         self.note_use(&run);
         Ok(run)
     }
@@ -103,25 +103,25 @@ impl Context {
         };
         let n = self.splits.train.subset(&transfer).len();
         let spec = TrainSpec {
-            model: self.student_model(width),
-            dataset: self.splits.dataset.clone(),
-            splits: self.splits.fingerprint(),
             transfer,
-            method,
-            teacher: teacher.as_ref().map(|t| t.key.clone()),
-            optimizer: s.student_optimizer.with_lr(lr),
-            schedule: s.schedule.clone(),
-            epochs: s.student_epochs,
             repeats: repeats_for(n, self.splits.train.len(), s.max_repeats),
-            batch_size: s.batch_size,
-            jitter: None,
-            seed,
+            teachers: teacher.iter().map(|t| t.key.clone()).collect(),
+            ..TrainSpec::new(
+                &self.splits,
+                self.student_model(width),
+                method,
+                s.student_optimizer.with_lr(lr),
+                s.schedule.clone(),
+                s.student_epochs,
+                s.batch_size,
+                seed,
+            )
         };
         let run = self.trainer.train(
             &format!("{label} seed {seed}"),
             &spec,
             &self.splits,
-            teacher.as_ref(),
+            teacher.as_slice(),
         )?;
         self.note_use(&run);
         Ok(run)

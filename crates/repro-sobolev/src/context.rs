@@ -41,7 +41,7 @@ impl Context {
             seed,
         );
         self.trainer
-            .train(&format!("teacher seed {seed}"), &spec, splits, None)
+            .train(&format!("teacher seed {seed}"), &spec, splits, &[])
     }
 
     /// Soft targets at the profile's temperature, without the hard labels (pure matching of
@@ -75,25 +75,25 @@ impl Context {
         let w = s.student_width;
         let n = splits.train.subset(&transfer).len();
         let spec = TrainSpec {
-            model: MlpConfig::plain(&[splits.input_dim(), w, w, splits.num_classes()]),
-            dataset: splits.dataset.clone(),
-            splits: splits.fingerprint(),
             transfer,
-            method,
-            teacher: Some(teacher.key.clone()),
-            optimizer: s.student_optimizer.clone(),
-            schedule: s.schedule.clone(),
-            epochs: s.student_epochs,
             repeats: repeats_for(n, splits.train.len(), s.max_repeats),
-            batch_size: s.batch_size,
-            jitter: None,
-            seed,
+            ..TrainSpec::new(
+                splits,
+                MlpConfig::plain(&[splits.input_dim(), w, w, splits.num_classes()]),
+                method,
+                s.student_optimizer.clone(),
+                s.schedule.clone(),
+                s.student_epochs,
+                s.batch_size,
+                seed,
+            )
+            .with_teachers(&[&teacher.key])
         };
         self.trainer.train(
             &format!("{label} seed {seed}"),
             &spec,
             splits,
-            Some(teacher),
+            std::slice::from_ref(teacher),
         )
     }
 }

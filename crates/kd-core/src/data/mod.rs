@@ -1,6 +1,7 @@
 //! Data: IDX files, named datasets (bundled, system package or downloaded), deterministic
 //! train/validation/test splits, and batching with augmentation.
 
+pub mod augment;
 pub mod batch;
 pub mod download;
 pub mod functions;
@@ -10,7 +11,8 @@ pub mod registry;
 
 use serde::{Deserialize, Serialize};
 
-pub use batch::{DigitBatch, DigitBatcher, IndexDataset, Jitter, TangentTeacher, Tangents};
+pub use augment::{Augment, Normalization};
+pub use batch::{Batch, Batcher, IndexDataset};
 pub use images::{ImageSet, Subset};
 pub use registry::{Dataset, Locations, dataset_info, load_dataset};
 
@@ -90,8 +92,14 @@ impl Splits {
         self.train.num_classes
     }
 
+    /// Values per image (`channels * rows * cols`): an MLP's input width.
     pub fn input_dim(&self) -> usize {
         self.train.pixels_per_image()
+    }
+
+    /// `[channels, rows, cols]` of the images.
+    pub fn input_shape(&self) -> [usize; 3] {
+        self.train.shape()
     }
 }
 

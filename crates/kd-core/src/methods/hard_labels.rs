@@ -1,20 +1,26 @@
 //! Plain supervised training on the labels (the baseline every distillation is compared to).
 
-use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::LossTerms;
+use super::{Distiller, LossTerms, StepCtx, StepIo};
 use crate::losses::cross_entropy;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct HardLabels {}
 
-impl HardLabels {
-    pub const TERMS: [&'static str; 1] = ["hard"];
+impl Distiller for HardLabels {
+    fn term_names(&self) -> Vec<&'static str> {
+        vec!["hard"]
+    }
 
-    pub fn loss_terms(&self, logits: Tensor<2>, labels: Tensor<1, Int>) -> LossTerms {
-        LossTerms {
-            terms: vec![("hard", cross_entropy(logits, labels))],
-        }
+    fn describe(&self) -> String {
+        "hard labels".into()
+    }
+
+    fn loss_terms(&self, io: &StepIo, _ctx: &mut StepCtx) -> LossTerms {
+        LossTerms::new(vec![(
+            "hard",
+            cross_entropy(io.student.logits.clone(), io.labels.clone()),
+        )])
     }
 }

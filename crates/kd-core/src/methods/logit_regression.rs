@@ -4,7 +4,8 @@
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::LossTerms;
+use super::distiller::{Needs, Teachers, check_unit_weight};
+use super::{Distiller, LossTerms, StepCtx, StepIo};
 use crate::losses::{cross_entropy, logit_regression};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -15,7 +16,7 @@ pub struct LogitRegression {
 impl LogitRegression {
     pub const TERMS: [&'static str; 2] = ["logit", "hard"];
 
-    pub fn loss_terms(
+    pub fn terms(
         &self,
         logits: Tensor<2>,
         teacher_logits: Tensor<2>,
@@ -24,8 +25,35 @@ impl LogitRegression {
         let regression =
             logit_regression(logits.clone(), teacher_logits).mul_scalar(1.0 - self.hard_weight);
         let hard = cross_entropy(logits, labels).mul_scalar(self.hard_weight);
-        LossTerms {
-            terms: vec![("logit", regression), ("hard", hard)],
+        LossTerms::new(vec![("logit", regression), ("hard", hard)])
+    }
+}
+
+impl Distiller for LogitRegression {
+    fn term_names(&self) -> Vec<&'static str> {
+        Self::TERMS.to_vec()
+    }
+
+    fn needs(&self) -> Needs {
+        Needs {
+            teachers: Teachers::One,
+            ..Needs::default()
         }
+    }
+
+    fn validate(&self) -> crate::Result<()> {
+        check_unit_weight("hard weight", self.hard_weight)
+    }
+
+    fn describe(&self) -> String {
+        format!("logit regression (hard weight {})", self.hard_weight)
+    }
+
+    fn loss_terms(&self, io: &StepIo, _ctx: &mut StepCtx) -> LossTerms {
+        self.terms(
+            io.student.logits.clone(),
+            io.teacher_logits(),
+            io.labels.clone(),
+        )
     }
 }

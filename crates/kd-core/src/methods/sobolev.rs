@@ -6,7 +6,8 @@
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{LogitRegression, LossTerms, SoftTargets};
+use super::distiller::{Needs, Teachers};
+use super::{Distiller, LogitRegression, LossTerms, SoftTargets, StepCtx, StepIo};
 
 /// How the logits themselves are matched.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -14,6 +15,15 @@ use super::{LogitRegression, LossTerms, SoftTargets};
 pub enum LogitMatch {
     SoftTargets(SoftTargets),
     LogitRegression(LogitRegression),
+}
+
+impl LogitMatch {
+    fn as_distiller(&self) -> &dyn Distiller {
+        match self {
+            LogitMatch::SoftTargets(m) => m,
+            LogitMatch::LogitRegression(m) => m,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -28,18 +38,9 @@ pub struct Sobolev {
 }
 
 impl Sobolev {
-    pub fn term_names(&self) -> Vec<&'static str> {
-        let mut names = match &self.logits {
-            LogitMatch::SoftTargets(_) => SoftTargets::TERMS.to_vec(),
-            LogitMatch::LogitRegression(_) => LogitRegression::TERMS.to_vec(),
-        };
-        names.push("jacobian");
-        names
-    }
-
     /// The logit terms plus `jacobian_weight * sum (J_s v - J_t v)^2 / sum (J_t v)^2` (sums over
     /// the batch and the logits).
-    pub fn loss_terms(
+    pub fn terms(
         &self,
         logits: Tensor<2>,
         teacher_logits: Tensor<2>,
@@ -48,8 +49,8 @@ impl Sobolev {
         teacher_jvp: Tensor<2>,
     ) -> LossTerms {
         let mut terms = match &self.logits {
-            LogitMatch::SoftTargets(m) => m.loss_terms(logits, teacher_logits, labels),
-            LogitMatch::LogitRegression(m) => m.loss_terms(logits, teacher_logits, labels),
+            LogitMatch::SoftTargets(m) => m.terms(logits, teacher_logits, labels),
+            LogitMatch::LogitRegression(m) => m.terms(logits, teacher_logits, labels),
         };
         // The normaliser is a constant of the batch (the teacher's projections carry no graph).
         let scale = teacher_jvp.clone().square().sum().clamp_min(1e-12);
@@ -60,6 +61,52 @@ impl Sobolev {
             .mul_scalar(self.jacobian_weight);
         terms.terms.push(("jacobian", jacobian));
         terms
+    }
+}
+
+impl Distiller for Sobolev {
+    fn term_names(&self) -> Vec<&'static str> {
+        let mut names = self.logits.as_distiller().term_names();
+        names.push("jacobian");
+        names
+    }
+
+    fn needs(&self) -> Needs {
+        Needs {
+            teachers: Teachers::One,
+            tangents: true,
+        }
+    }
+
+    fn validate(&self) -> crate::Result<()> {
+        if self.jacobian_weight.is_nan() || self.jacobian_weight < 0.0 {
+            return Err(crate::KdError::Config(format!(
+                "Jacobian weight must be >= 0, got {}",
+                self.jacobian_weight
+            )));
+        }
+        self.logits.as_distiller().validate()
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "{} + Jacobian projections (weight {})",
+            self.logits.as_distiller().describe(),
+            self.jacobian_weight
+        )
+    }
+
+    fn loss_terms(&self, io: &StepIo, _ctx: &mut StepCtx) -> LossTerms {
+        let tangents = io.tangents.expect("Sobolev steps carry tangents");
+        self.terms(
+            io.student.logits.clone(),
+            io.teacher_logits(),
+            io.labels.clone(),
+            io.student_jvp
+                .expect("the student ran in forward mode")
+                .clone(),
+            tangents.teacher_jvp.clone(),
+        )
     }
 }
 
@@ -80,7 +127,7 @@ mod tests {
         let logits = t2(vec![1.0, 2.0, 3.0, 4.0]);
         let teacher_jvp = t2(vec![1.0, 0.0, 2.0, 2.0]); // squared norm 9
         let student_jvp = t2(vec![0.0, 0.0, 2.0, 1.0]); // squared error 2
-        let terms = m.loss_terms(
+        let terms = m.terms(
             logits.clone(),
             logits.clone(),
             labels.clone(),
@@ -91,7 +138,7 @@ mod tests {
         assert_eq!(m.term_names(), terms.names());
         let jac = floats(terms.terms[2].1.clone())[0];
         assert!((jac - 0.5 * 2.0 / 9.0).abs() < 1e-6, "{jac}");
-        let same = m.loss_terms(
+        let same = m.terms(
             logits.clone(),
             logits,
             labels,

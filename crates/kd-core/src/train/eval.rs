@@ -2,21 +2,27 @@
 
 use burn::prelude::*;
 
-use crate::data::ImageSet;
 use crate::data::batch::images_tensor;
-use crate::models::Mlp;
+use crate::data::{ImageSet, Normalization};
+use crate::models::Net;
 
 /// Images evaluated per forward pass.
 const EVAL_CHUNK: usize = 1000;
 
-/// Row-major `[set.len(), classes]` logits of `model` (inference mode, no dropout).
-pub fn logits_of(model: &Mlp, set: &ImageSet, device: &Device) -> Vec<f32> {
+/// Row-major `[set.len(), classes]` logits of `model` (eval mode: pass a `valid()` net on the
+/// plain device), its inputs normalised by `normalize`.
+pub fn logits_of(
+    model: &Net,
+    set: &ImageSet,
+    normalize: Option<&Normalization>,
+    device: &Device,
+) -> Vec<f32> {
     let mut out = Vec::with_capacity(set.len() * model.num_classes());
     let mut start = 0;
     while start < set.len() {
         let end = (start + EVAL_CHUNK).min(set.len());
-        let x = images_tensor(set, start..end, device);
-        out.extend(crate::tensors::floats(model.forward(x, None)));
+        let x = images_tensor(set, start..end, normalize, device);
+        out.extend(crate::tensors::floats(model.logits(x)));
         start = end;
     }
     out

@@ -195,7 +195,7 @@ pub fn distil_and_shift_biases(
     shifted: &[usize],
     grid: &[f32],
 ) -> kd_core::Result<(Vec<BiasFix>, Table)> {
-    use kd_core::train::{best_bias_shift, error_count_with_bias, errors_on_classes, logits_of};
+    use kd_core::train::{best_bias_shift, error_count_with_bias, errors_on_classes};
     let device = &ctx.trainer.device;
     let k = ctx.splits.num_classes();
     let labels = &ctx.splits.test.labels;
@@ -208,8 +208,8 @@ pub fn distil_and_shift_biases(
             transfer.clone(),
             seed,
         )?;
-        let val = logits_of(&run.model, &ctx.splits.validation, device);
-        let test = logits_of(&run.model, &ctx.splits.test, device);
+        let val = run.logits(&ctx.splits.validation, device);
+        let test = run.logits(&ctx.splits.test, device);
         let (shift, _) = best_bias_shift(&val, &ctx.splits.validation.labels, k, shifted, grid);
         let mut shifted_test = test.clone();
         for row in shifted_test.chunks_mut(k) {

@@ -5,10 +5,11 @@
 
 use kd_core::Result;
 use kd_core::data::{SPLIT_SEED, Subset};
+use kd_core::methods::Distiller;
 use kd_core::report::chart::{Series, line_chart};
 use kd_core::report::summary::Section;
 use kd_core::report::{Claim, MeanStd, Relation, Table};
-use kd_core::train::{agreement, logits_of, mean_kl};
+use kd_core::train::{agreement, mean_kl};
 
 use crate::claims::is_required;
 use crate::context::Context;
@@ -52,7 +53,7 @@ pub fn run(ctx: &Context) -> Result<()> {
     let mut teacher_acc = Vec::new();
     for &seed in &ctx.distill_seeds {
         let teacher = ctx.teacher(seed)?;
-        let t_logits = logits_of(&teacher.model, &splits.test, device);
+        let t_logits = teacher.logits(&splits.test, device);
         let t_acc = 1.0 - teacher.final_epoch().test_error_rate();
         teacher_acc.push(100.0 * t_acc);
         for (i, &n) in sizes.iter().enumerate() {
@@ -80,7 +81,7 @@ pub fn run(ctx: &Context) -> Result<()> {
                     seed,
                     &teacher,
                 )?;
-                let s_logits = logits_of(&run.model, &splits.test, device);
+                let s_logits = run.logits(&splits.test, device);
                 let o = Outcome {
                     accuracy: 100.0 * (1.0 - run.final_epoch().test_error_rate()),
                     agreement: 100.0 * agreement(&t_logits, &s_logits, k),

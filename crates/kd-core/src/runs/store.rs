@@ -1,14 +1,4 @@
-//! The run store: each trained model lives in `runs/<key>/`, where the key is a hash of its
-//! full configuration (model, data, method, teacher's key, hyperparameters, seed). A run that
-//! several experiments need (a teacher) is trained once and found again by its key.
-//!
-//! Layout of a run directory:
-//! - `config.json`   the full configuration that produced the key;
-//! - `checkpoint/`   while training: `epoch-N/{model,optim}.bpk` + `progress.json` (latest
-//!   complete epoch), removed when the run finishes;
-//! - `metrics.csv`   one row per epoch (and `history.json`, the same with full precision);
-//! - `model.bpk`     final weights (burnpack);
-//! - `manifest.json` written last: its presence marks the run complete.
+//! The run store: keys, run directories, per-key locks, manifests.
 
 use std::path::{Path, PathBuf};
 
@@ -16,11 +6,14 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::data::images::hex;
+
 use crate::error::{KdError, Result};
 
 /// Bumped whenever a change to the training code changes what a configuration produces, so old
 /// runs are not reused for new code.
-pub const RUN_FORMAT_VERSION: u32 = 2;
+/// 3: specs name a `ModelSpec` (tagged by net), a list of teachers, an `Augment` stage and a
+/// normalisation (the conv-net redesign; no number of a version-2 run changed).
+pub const RUN_FORMAT_VERSION: u32 = 3;
 
 /// The Burn version this workspace pins (checked against Cargo.lock by a test).
 pub const BURN_VERSION: &str = "0.22.1";
@@ -28,6 +21,12 @@ pub const BURN_VERSION: &str = "0.22.1";
 #[derive(Debug, Clone)]
 pub struct RunStore {
     pub root: PathBuf,
+}
+
+/// Holds a run's lock (see [`RunStore::lock`]) until dropped.
+#[derive(Debug)]
+pub struct RunLock {
+    _file: std::fs::File,
 }
 
 /// Provenance of a finished run.
@@ -61,6 +60,31 @@ impl RunStore {
 
     pub fn dir(&self, key: &str) -> PathBuf {
         self.root.join(key)
+    }
+
+    /// Takes the run's lock, waiting while another process holds it: a process trains a key
+    /// only while it holds its lock, so two processes sharing a store never train one key
+    /// twice or write into one directory at once. Released when the guard drops (or the
+    /// process dies: the OS releases file locks).
+    pub fn lock(&self, key: &str, label: &str) -> Result<RunLock> {
+        let dir = self.root.join(".locks");
+        std::fs::create_dir_all(&dir).map_err(|e| KdError::io(&dir, e))?;
+        let path = dir.join(format!("{key}.lock"));
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| KdError::io(&path, e))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                eprintln!("{label}: another process is training this run; waiting for it");
+                file.lock().map_err(|e| KdError::io(&path, e))?;
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(KdError::io(&path, e)),
+        }
+        Ok(RunLock { _file: file })
     }
 
     /// The manifest of a completed run, if there is one.

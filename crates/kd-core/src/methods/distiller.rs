@@ -1,0 +1,152 @@
+//! The contract every training method keeps (mdistiller's): given the student's outputs, the
+//! teachers' signals for the same batch, the batch and the position in training, return
+//! **named, already weighted** loss terms. The loop sums them for the backward pass and logs
+//! each one; a method never steps an optimizer, touches a file or draws randomness other than
+//! from [`StepCtx::rng`].
+
+use burn::prelude::*;
+use rand::rngs::StdRng;
+
+use crate::models::Outputs;
+
+/// Named loss terms of one batch; their sum is the objective.
+pub struct LossTerms {
+    pub terms: Vec<(&'static str, Tensor<1>)>,
+}
+
+impl LossTerms {
+    pub fn new(terms: Vec<(&'static str, Tensor<1>)>) -> Self {
+        LossTerms { terms }
+    }
+
+    pub fn total(&self) -> Tensor<1> {
+        let mut it = self.terms.iter().map(|(_, t)| t.clone());
+        let first = it.next().expect("a method returns at least one term");
+        it.fold(first, |a, b| a + b)
+    }
+
+    pub fn names(&self) -> Vec<&'static str> {
+        self.terms.iter().map(|(n, _)| *n).collect()
+    }
+}
+
+/// How many teachers a method distils.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Teachers {
+    None,
+    One,
+    /// One or more (an ensemble; a chain's next link is one).
+    OneOrMore,
+}
+
+impl Teachers {
+    pub fn accepts(self, n: usize) -> bool {
+        match self {
+            Teachers::None => n == 0,
+            Teachers::One => n == 1,
+            Teachers::OneOrMore => n >= 1,
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Teachers::None => "no teacher",
+            Teachers::One => "exactly one teacher",
+            Teachers::OneOrMore => "at least one teacher",
+        }
+    }
+}
+
+/// What a method needs each step, read by the spec's validation and by the teacher stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Needs {
+    pub teachers: Teachers,
+    /// Random tangent directions with the (first) teacher's `J v` along them, and the student
+    /// run in forward mode (Sobolev).
+    pub tangents: bool,
+}
+
+impl Default for Needs {
+    fn default() -> Self {
+        Needs {
+            teachers: Teachers::None,
+            tangents: false,
+        }
+    }
+}
+
+/// One random unit direction `v` per sample (in flattened input space) and the teacher's
+/// `J v` along it.
+#[derive(Debug, Clone)]
+pub struct Tangents {
+    pub directions: Tensor<2>,
+    pub teacher_jvp: Tensor<2>,
+}
+
+/// What a teacher says about the batch: its logits (a constant of the step: no graph).
+#[derive(Debug, Clone)]
+pub struct TeacherSignals {
+    pub logits: Tensor<2>,
+}
+
+/// The step's inputs, all on the training device.
+pub struct StepIo<'a> {
+    pub images: &'a Tensor<4>,
+    pub labels: &'a Tensor<1, Int>,
+    /// The student's outputs (with the autodiff graph).
+    pub student: &'a Outputs,
+    /// The student's `J v` along [`Tangents::directions`], when the method needs tangents.
+    pub student_jvp: Option<&'a Tensor<2>>,
+    /// One entry per teacher of the run, in the spec's order.
+    pub teachers: &'a [TeacherSignals],
+    pub tangents: Option<&'a Tangents>,
+}
+
+impl StepIo<'_> {
+    /// The first teacher's logits (methods with [`Teachers::One`]; validated before training).
+    pub fn teacher_logits(&self) -> Tensor<2> {
+        self.teachers
+            .first()
+            .expect("the spec was validated to have a teacher")
+            .logits
+            .clone()
+    }
+}
+
+/// Where in training the step is, and the method's own random stream (seeded by run and epoch).
+pub struct StepCtx<'a> {
+    /// From 0.
+    pub epoch: usize,
+    pub epochs: usize,
+    /// Batch within the epoch, from 0.
+    pub iter: usize,
+    pub iters: usize,
+    pub rng: &'a mut StdRng,
+}
+
+/// A training method. Implement it in one file and add one line to the `methods!` registry.
+pub trait Distiller {
+    /// The names of the terms [`Distiller::loss_terms`] returns, in order (metrics columns).
+    fn term_names(&self) -> Vec<&'static str>;
+    fn needs(&self) -> Needs {
+        Needs::default()
+    }
+    /// Rejects bad knobs with a message that names the knob and its valid range.
+    fn validate(&self) -> crate::Result<()> {
+        Ok(())
+    }
+    /// A short human-readable description for tables and logs.
+    fn describe(&self) -> String;
+    fn loss_terms(&self, io: &StepIo, ctx: &mut StepCtx) -> LossTerms;
+}
+
+/// A weight that must lie in [0, 1].
+pub(crate) fn check_unit_weight(name: &str, w: f64) -> crate::Result<()> {
+    if (0.0..=1.0).contains(&w) {
+        Ok(())
+    } else {
+        Err(crate::KdError::Config(format!(
+            "{name} must be in [0, 1], got {w}"
+        )))
+    }
+}

@@ -1,0 +1,83 @@
+//! Model and optimizer records (burnpack) and the per-epoch checkpoint a killed run resumes
+//! from.
+
+use std::path::{Path, PathBuf};
+
+use burn::optim::{ModuleOptimizer, OptimizerRecord};
+use burn::prelude::*;
+use burn::store::ModuleRecord;
+use burn::tensor::Bytes;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{KdError, Result};
+use crate::models::{ModelSpec, Net};
+use crate::runs::history::EpochMetrics;
+use crate::runs::store::write_json;
+use crate::train::OptimizerSpec;
+
+/// How far an interrupted run got (`checkpoint/progress.json`).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Progress {
+    pub epochs_done: usize,
+    pub history: Vec<EpochMetrics>,
+    pub wall_seconds: f64,
+}
+
+fn record_error(path: &Path, e: impl std::fmt::Debug) -> KdError {
+    KdError::Record {
+        path: path.into(),
+        reason: format!("{e:?}"),
+    }
+}
+
+/// Saves weights (and BatchNorm running statistics) as burnpack, atomically.
+pub fn save_model(model: &Net, path: &Path) -> Result<()> {
+    let bytes = model
+        .clone()
+        .into_record()
+        .into_bytes()
+        .map_err(|e| record_error(path, e))?;
+    crate::report::write_atomic(path, &bytes)
+}
+
+/// Loads weights saved by [`save_model`] into a net of `spec` on `device`.
+pub fn load_model(spec: &ModelSpec, seed: u64, path: &Path, device: &Device) -> Result<Net> {
+    let bytes = std::fs::read(path).map_err(|e| KdError::io(path, e))?;
+    let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes))
+        .map_err(|e| record_error(path, e))?;
+    spec.init(seed, device)
+        .try_load_record(record)
+        .map_err(|e| record_error(path, e))
+}
+
+pub fn load_optimizer(spec: &OptimizerSpec, path: &Path) -> Result<ModuleOptimizer> {
+    let bytes = std::fs::read(path).map_err(|e| KdError::io(path, e))?;
+    let record = OptimizerRecord::from_bytes(Bytes::from_bytes_vec(bytes))
+        .map_err(|e| record_error(path, e))?;
+    Ok(spec.build().load_record(record))
+}
+
+/// Writes `epoch-N/` completely, then points `progress.json` at it, then drops older epochs:
+/// a kill at any moment leaves a consistent latest checkpoint.
+pub fn save_checkpoint(
+    ckpt_dir: &Path,
+    model: &Net,
+    optim: &ModuleOptimizer,
+    progress: &Progress,
+) -> Result<()> {
+    let epoch_dir = ckpt_dir.join(format!("epoch-{}", progress.epochs_done));
+    save_model(model, &epoch_dir.join("model.bpk"))?;
+    let optim_path = epoch_dir.join("optim.bpk");
+    let bytes = optim
+        .into_bytes()
+        .map_err(|e| record_error(&optim_path, e))?;
+    crate::report::write_atomic(&optim_path, &bytes)?;
+    write_json(&ckpt_dir.join("progress.json"), progress)?;
+    for entry in std::fs::read_dir(ckpt_dir).map_err(|e| KdError::io(ckpt_dir, e))? {
+        let path: PathBuf = entry.map_err(|e| KdError::io(ckpt_dir, e))?.path();
+        if path.is_dir() && path != epoch_dir {
+            let _ = std::fs::remove_dir_all(&path);
+        }
+    }
+    Ok(())
+}

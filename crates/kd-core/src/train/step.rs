@@ -1,0 +1,93 @@
+//! One optimisation step: forward (or forward mode along tangents) -> the method's named loss
+//! terms -> backward -> optimizer step -> the net's own after-step rule. Also what the benches
+//! time.
+
+use burn::optim::{GradientsParams, ModuleOptimizer};
+use burn::prelude::*;
+use rand::rngs::StdRng;
+
+use crate::data::Batch;
+use crate::methods::{Distiller, Method, StepCtx, StepIo, Tangents, TeacherSignals};
+use crate::models::{ModelSpec, Net, Outputs};
+
+/// What one optimisation step reports.
+#[derive(Debug, Clone)]
+pub struct StepStats {
+    /// The value of each loss term, in [`Distiller::term_names`] order.
+    pub terms: Vec<f32>,
+    /// Correctly classified samples of the batch (training mode, i.e. with dropout).
+    pub correct: f32,
+    pub batch_size: usize,
+}
+
+/// The batch and what the teacher stage said about it.
+pub struct StepInputs<'a> {
+    pub batch: &'a Batch,
+    pub teachers: &'a [TeacherSignals],
+    pub tangents: Option<&'a Tangents>,
+}
+
+/// One optimisation step of `model` (on the autodiff device) on `inputs`: forward with dropout
+/// from `dropout` (or, with tangents, a forward-mode pass giving the logits and `J v`), the
+/// method's loss terms, backward, optimizer step at rate `lr`, then [`Net::after_step`]. Reads
+/// back all statistics at once (one device sync per step).
+#[allow(clippy::too_many_arguments)]
+pub fn train_step(
+    model: Net,
+    optim: &mut ModuleOptimizer,
+    model_spec: &ModelSpec,
+    method: &Method,
+    inputs: StepInputs,
+    ctx: &mut StepCtx,
+    dropout: &mut StdRng,
+    lr: f64,
+) -> (Net, StepStats) {
+    let batch = inputs.batch;
+    let b = batch.labels.dims()[0];
+    let (outputs, student_jvp) = match inputs.tangents {
+        Some(t) => {
+            let (logits, jv) = model
+                .forward_jvp(batch.images.clone(), t.directions.clone())
+                .expect("validated: the student supports forward mode");
+            let outputs = Outputs {
+                logits,
+                features: Vec::new(),
+            };
+            (outputs, Some(jv))
+        }
+        None => (model.forward(batch.images.clone(), Some(dropout)), None),
+    };
+    let io = StepIo {
+        images: &batch.images,
+        labels: &batch.labels,
+        student: &outputs,
+        student_jvp: student_jvp.as_ref(),
+        teachers: inputs.teachers,
+        tangents: inputs.tangents,
+    };
+    let terms = method.loss_terms(&io, ctx);
+    let hits = outputs
+        .logits
+        .clone()
+        .inner()
+        .argmax(1)
+        .reshape([b])
+        .equal(batch.labels.clone().inner())
+        .int()
+        .sum()
+        .float();
+    let mut parts: Vec<Tensor<1>> = terms.terms.iter().map(|(_, t)| t.clone().inner()).collect();
+    parts.push(hits);
+    let mut values = crate::tensors::floats(Tensor::cat(parts, 0));
+    let correct = values.pop().expect("hits were appended");
+    let grads = GradientsParams::from_grads(terms.total().backward(), &model);
+    let model = optim.step(lr, model, grads).after_step(model_spec);
+    (
+        model,
+        StepStats {
+            terms: values,
+            correct,
+            batch_size: b,
+        },
+    )
+}
