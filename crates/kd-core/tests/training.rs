@@ -5,9 +5,7 @@
 
 use burn::prelude::Device;
 use kd_core::KdError;
-use kd_core::data::{
-    Augment, Locations, SplitSpec, Splits, Subset, dataset_info, load_dataset,
-};
+use kd_core::data::{Augment, Locations, SplitSpec, Splits, Subset, dataset_info, load_dataset};
 use kd_core::methods::{Ensemble, HardLabels, Method, SoftTargets};
 use kd_core::models::{Activation, MlpConfig, Net};
 use kd_core::runs::{EpochMetrics, RunStore};
@@ -265,7 +263,11 @@ fn live_and_cached_teachers_train_identically() {
         }
     }
     for (a, b) in weights(&cached).iter().zip(weights(&live)) {
-        let worst = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0f32, f32::max);
+        let worst = a
+            .iter()
+            .zip(&b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0f32, f32::max);
         assert!(worst < 1e-5, "weights differ by {worst}");
     }
     // And the rounding really is the teacher's: the same images through the same net, chunked
@@ -297,7 +299,12 @@ fn augmented_students_distil_live_and_ensembles_take_several_teachers() {
     // Jitter: the teacher must see the jittered images, so it runs live (allowed now).
     student.augment = Augment::translate(2);
     let jittered = t
-        .train("jittered", &student, &splits, std::slice::from_ref(&teacher))
+        .train(
+            "jittered",
+            &student,
+            &splits,
+            std::slice::from_ref(&teacher),
+        )
         .unwrap();
     assert!(jittered.final_epoch().loss.is_finite());
     // An ensemble of two teachers of different seeds.
@@ -316,7 +323,10 @@ fn augmented_students_distil_live_and_ensembles_take_several_teachers() {
         .unwrap();
     let last = run.final_epoch();
     assert_eq!(
-        last.terms.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
+        last.terms
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .collect::<Vec<_>>(),
         vec!["soft", "hard"]
     );
     assert!(last.test_error_rate() < 0.5, "{last:?}");

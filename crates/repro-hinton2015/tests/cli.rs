@@ -74,6 +74,55 @@ fn same_seed_twice_gives_identical_csvs() {
     }
 }
 
+/// The keys a process reports training ("<label>: training run <key>" on stderr).
+fn trained_keys(o: &Output) -> Vec<String> {
+    stderr(o)
+        .lines()
+        .filter_map(|l| l.split_once(": training run ").map(|(_, k)| k.trim().to_string()))
+        .collect()
+}
+
+#[test]
+fn two_processes_on_one_store_train_each_key_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let alone = run(smoke(&t.join("out-alone"), &t.join("runs-alone"), &[]));
+    assert!(alone.status.success(), "{}", stderr(&alone));
+    let mut expected = trained_keys(&alone);
+    expected.sort();
+    assert!(expected.len() > 3, "{expected:?}");
+
+    let shared = t.join("runs-shared");
+    let children: Vec<_> = ["a", "b"]
+        .iter()
+        .map(|k| {
+            smoke(&t.join(format!("out-{k}")), &shared, &[])
+                .stderr(Stdio::piped())
+                .stdout(Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let outputs: Vec<Output> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    let mut trained = Vec::new();
+    for o in &outputs {
+        assert!(o.status.success(), "{}", stderr(o));
+        trained.extend(trained_keys(o));
+    }
+    trained.sort();
+    // Every key exactly once between the two processes, the same keys as one process alone.
+    assert_eq!(trained, expected);
+    for k in ["a", "b"] {
+        assert_eq!(
+            csv_files(&t.join(format!("out-{k}"))),
+            csv_files(&t.join("out-alone"))
+        );
+    }
+}
+
 #[test]
 fn sigkill_then_resume_gives_the_same_numbers() {
     let tmp = tempfile::tempdir().unwrap();

@@ -12,7 +12,7 @@ pub mod distiller;
 use serde::{Deserialize, Serialize};
 
 pub use distiller::{
-    Distiller, LossTerms, Needs, StepCtx, StepIo, TeacherSignals, Teachers, Tangents,
+    Distiller, LossTerms, Needs, StepCtx, StepIo, Tangents, TeacherSignals, Teachers,
 };
 pub use sobolev::LogitMatch;
 
@@ -135,9 +135,19 @@ mod tests {
             hard_weight: 0.1,
         }
         .into();
-        assert!(m.validate().unwrap_err().to_string().contains("temperature"));
+        assert!(
+            m.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("temperature")
+        );
         let m: Method = LogitRegression { hard_weight: 2.0 }.into();
-        assert!(m.validate().unwrap_err().to_string().contains("hard weight"));
+        assert!(
+            m.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("hard weight")
+        );
         assert!(!Method::from(HardLabels {}).needs_teacher());
     }
 }

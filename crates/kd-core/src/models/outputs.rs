@@ -12,6 +12,9 @@ pub struct Outputs {
 
 impl Outputs {
     pub fn feature(&self, name: &str) -> Option<&Tensor<4>> {
-        self.features.iter().find(|(n, _)| *n == name).map(|(_, t)| t)
+        self.features
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, t)| t)
     }
 }

@@ -213,6 +213,8 @@ impl Trainer {
         teachers: &[TrainedRun],
     ) -> Result<TrainedRun> {
         let dir = &self.store.dir(key);
+        // One line per trained run (tests count them: a key is trained once per store).
+        eprintln!("{label}: training run {key}");
         let ad = self.device.clone().autodiff();
         let ckpt_dir = dir.join("checkpoint");
         let progress_path = ckpt_dir.join("progress.json");

@@ -102,6 +102,12 @@ pub enum LrSchedule {
         every_epochs: usize,
         gamma: f64,
     },
+    /// Multiply by `gamma` at each of the given epochs (0-based epoch indices, ascending), e.g.
+    /// 0.1 -> 0.01 -> 0.001 with milestones [150, 225] and gamma 0.1 (the CIFAR schedules).
+    MultiStep {
+        milestones: Vec<usize>,
+        gamma: f64,
+    },
     /// Multiply by `gamma` after every epoch.
     Exponential {
         gamma: f64,
@@ -132,6 +138,10 @@ impl LrSchedule {
                 every_epochs,
                 gamma,
             } => base * gamma.powi((epoch / (*every_epochs).max(1)) as i32),
+            LrSchedule::MultiStep { milestones, gamma } => {
+                let passed = milestones.iter().filter(|&&m| epoch >= m).count();
+                base * gamma.powi(passed as i32)
+            }
             LrSchedule::Exponential { gamma } => base * gamma.powi(epoch as i32),
             LrSchedule::Cosine {
                 final_fraction,
@@ -166,6 +176,15 @@ mod tests {
         assert!(close(step.lr(1.0, 2, 9, 10, 9), 1.0));
         assert!(close(step.lr(1.0, 3, 0, 10, 9), 0.1));
         assert!(close(step.lr(1.0, 6, 0, 10, 9), 0.01));
+        let multi = LrSchedule::MultiStep {
+            milestones: vec![150, 225],
+            gamma: 0.1,
+        };
+        assert!(close(multi.lr(0.1, 0, 0, 10, 300), 0.1));
+        assert!(close(multi.lr(0.1, 149, 9, 10, 300), 0.1));
+        assert!(close(multi.lr(0.1, 150, 0, 10, 300), 0.01));
+        assert!(close(multi.lr(0.1, 224, 0, 10, 300), 0.01));
+        assert!((multi.lr(0.1, 225, 0, 10, 300) - 0.001).abs() < 1e-15);
         let exp = LrSchedule::Exponential { gamma: 0.5 };
         assert!(close(exp.lr(1.0, 2, 5, 10, 9), 0.25));
         let cos = LrSchedule::Cosine {

@@ -82,7 +82,14 @@ impl TrainSpec {
     ) -> TrainSpec {
         let model = MlpConfig::hinton_teacher(splits.input_dim(), splits.num_classes());
         let mut spec = TrainSpec::new(
-            splits, model, HardLabels {}, optimizer, schedule, epochs, batch_size, seed,
+            splits,
+            model,
+            HardLabels {},
+            optimizer,
+            schedule,
+            epochs,
+            batch_size,
+            seed,
         );
         spec.augment = Augment::translate(2);
         spec

@@ -21,7 +21,10 @@ use crate::train::{TrainSpec, TrainedRun, logits_of};
 /// Where a teacher's logits come from.
 enum Source {
     /// Row-major `[transfer.len(), classes]`, indexed by the batch's sample indices.
-    Cached { logits: Arc<Vec<f32>>, classes: usize },
+    Cached {
+        logits: Arc<Vec<f32>>,
+        classes: usize,
+    },
     Live(Net),
 }
 
@@ -98,7 +101,9 @@ impl TeacherStage {
                         }
                         Tensor::from_data(TensorData::new(rows, [batch.indices.len(), k]), &device)
                     }
-                    Source::Live(net) => net.logits(batch.images.clone().inner()).to_device(&device),
+                    Source::Live(net) => {
+                        net.logits(batch.images.clone().inner()).to_device(&device)
+                    }
                 };
                 TeacherSignals { logits }
             })
