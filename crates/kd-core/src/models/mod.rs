@@ -6,3 +6,16 @@ pub mod mlp;
 
 pub use jvp::{ForwardJvp, jacobian};
 pub use mlp::{Activation, Mlp, MlpConfig};
+pub mod cnn;
+pub mod layers;
+pub mod lenet;
+pub mod nin;
+pub mod outputs;
+pub mod resnet;
+
+pub use cnn::{CnnBook, CnnLayer, PlainCnn, PlainCnnConfig};
+pub use layers::{Init, trainable_params};
+pub use lenet::{LeNet, LeNetArch, LeNetConfig};
+pub use nin::{Nin, NinConfig};
+pub use outputs::Outputs;
+pub use resnet::{ResNet, ResNetConfig, Shortcut};
