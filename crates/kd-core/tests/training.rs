@@ -7,10 +7,10 @@ use burn::prelude::Device;
 use kd_core::KdError;
 use kd_core::data::{Augment, Locations, SplitSpec, Splits, Subset, dataset_info, load_dataset};
 use kd_core::methods::{Ensemble, HardLabels, Method, SoftTargets};
-use kd_core::models::{Activation, MlpConfig, Net};
+use kd_core::models::{Activation, CnnLayer, MlpConfig, Net, PlainCnnConfig};
 use kd_core::runs::{EpochMetrics, RunStore};
 use kd_core::tensors::floats;
-use kd_core::train::{LrSchedule, OptimizerSpec, TrainSpec, TrainedRun, Trainer};
+use kd_core::train::{LrSchedule, OptimizerSpec, Recipe, TrainSpec, TrainedRun, Trainer};
 
 fn splits() -> Splits {
     let info = dataset_info("mnist-10k").unwrap();
@@ -47,10 +47,12 @@ fn spec(splits: &Splits, model: MlpConfig, epochs: usize) -> TrainSpec {
         splits,
         model,
         HardLabels {},
-        optimizer,
-        schedule,
-        epochs,
-        64,
+        Recipe {
+            optimizer,
+            schedule,
+            epochs,
+            batch_size: 64,
+        },
         7,
     )
 }
@@ -71,7 +73,9 @@ fn trainer(dir: &std::path::Path) -> Trainer {
 }
 
 fn weights(run: &TrainedRun) -> Vec<Vec<f32>> {
-    let Net::Mlp(m) = &run.model;
+    let Net::Mlp(m) = &run.model else {
+        panic!("an MLP run")
+    };
     m.layers.iter().map(|l| floats(l.weight.val())).collect()
 }
 
@@ -139,6 +143,45 @@ fn interrupted_run_resumes_to_identical_numbers() {
     assert!(!resumed.reused);
     assert_eq!(numbers(&resumed.history), numbers(&straight.history));
     assert_eq!(weights(&resumed), weights(&straight));
+}
+
+#[test]
+fn a_conv_net_with_batchnorm_learns_and_resumes_to_identical_numbers() {
+    use burn::module::Module;
+    let splits = splits();
+    let cnn = PlainCnnConfig {
+        input: splits.input_shape(),
+        layers: vec![
+            CnnLayer::Conv(8),
+            CnnLayer::Pool,
+            CnnLayer::Conv(16),
+            CnnLayer::Pool,
+        ],
+        classes: 10,
+    };
+    let mut s = spec(&splits, MlpConfig::plain(&[784, 10]), 3);
+    s.model = cnn.into();
+    s.augment = Augment::translate(1);
+    let straight_dir = tempfile::tempdir().unwrap();
+    let straight = trainer(straight_dir.path())
+        .train("straight", &s, &splits, &[])
+        .unwrap();
+    let last = straight.final_epoch();
+    assert!(last.test_error_rate() < 0.25, "{last:?}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut t = trainer(dir.path());
+    t.stop_after_epochs = Some(1);
+    assert!(t.train("interrupted", &s, &splits, &[]).is_err());
+    let mut t = trainer(dir.path());
+    t.resume = true;
+    let resumed = t.train("resumed", &s, &splits, &[]).unwrap();
+    // Resume restores BatchNorm's running statistics too (they decide every eval-mode number).
+    assert_eq!(numbers(&resumed.history), numbers(&straight.history));
+    let params = |r: &TrainedRun| -> Vec<u8> {
+        r.model.clone().into_record().into_bytes().unwrap().to_vec()
+    };
+    assert_eq!(params(&resumed), params(&straight));
 }
 
 #[test]
@@ -275,7 +318,9 @@ fn live_and_cached_teachers_train_identically() {
     let device = Device::flex();
     let set = splits.train.select(&(0..200).collect::<Vec<_>>());
     let chunked = teacher.logits(&set, &device);
-    let Net::Mlp(m) = &teacher.model;
+    let Net::Mlp(m) = &teacher.model else {
+        panic!("an MLP teacher")
+    };
     let mut batched = Vec::new();
     for start in (0..200).step_by(64) {
         let end = (start + 64).min(200);

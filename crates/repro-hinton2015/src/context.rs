@@ -9,7 +9,7 @@ use kd_core::Result;
 use kd_core::data::{Splits, Subset};
 use kd_core::methods::{Method, SoftTargets};
 use kd_core::models::MlpConfig;
-use kd_core::train::{TrainSpec, TrainedRun, Trainer, repeats_for};
+use kd_core::train::{Recipe, TrainSpec, TrainedRun, Trainer, repeats_for};
 
 use crate::profile::Settings;
 
@@ -110,10 +110,12 @@ impl Context {
                 &self.splits,
                 self.student_model(width),
                 method,
-                s.student_optimizer.with_lr(lr),
-                s.schedule.clone(),
-                s.student_epochs,
-                s.batch_size,
+                Recipe {
+                    optimizer: s.student_optimizer.with_lr(lr),
+                    schedule: s.schedule.clone(),
+                    epochs: s.student_epochs,
+                    batch_size: s.batch_size,
+                },
                 seed,
             )
         };

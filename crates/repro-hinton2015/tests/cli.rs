@@ -78,7 +78,10 @@ fn same_seed_twice_gives_identical_csvs() {
 fn trained_keys(o: &Output) -> Vec<String> {
     stderr(o)
         .lines()
-        .filter_map(|l| l.split_once(": training run ").map(|(_, k)| k.trim().to_string()))
+        .filter_map(|l| {
+            l.split_once(": training run ")
+                .map(|(_, k)| k.trim().to_string())
+        })
         .collect()
 }
 

@@ -7,7 +7,7 @@ use kd_core::Result;
 use kd_core::data::{Splits, Subset};
 use kd_core::methods::{LogitMatch, Method, Sobolev, SoftTargets};
 use kd_core::models::MlpConfig;
-use kd_core::train::{TrainSpec, TrainedRun, Trainer, repeats_for};
+use kd_core::train::{Recipe, TrainSpec, TrainedRun, Trainer, repeats_for};
 
 use crate::profile::Settings;
 
@@ -81,10 +81,12 @@ impl Context {
                 splits,
                 MlpConfig::plain(&[splits.input_dim(), w, w, splits.num_classes()]),
                 method,
-                s.student_optimizer.clone(),
-                s.schedule.clone(),
-                s.student_epochs,
-                s.batch_size,
+                Recipe {
+                    optimizer: s.student_optimizer.clone(),
+                    schedule: s.schedule.clone(),
+                    epochs: s.student_epochs,
+                    batch_size: s.batch_size,
+                },
                 seed,
             )
             .with_teachers(&[&teacher.key])

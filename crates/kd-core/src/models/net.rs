@@ -11,19 +11,30 @@ use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 
 use crate::models::jvp::ForwardJvp;
-use crate::models::{Mlp, MlpConfig, Outputs};
+use crate::models::{
+    LeNet, LeNetConfig, Mlp, MlpConfig, Nin, NinConfig, Outputs, PlainCnn, PlainCnnConfig, ResNet,
+    ResNetConfig,
+};
 
 /// Every architecture the project can train, with all its knobs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "net", rename_all = "kebab-case")]
 pub enum ModelSpec {
     Mlp(MlpConfig),
+    PlainCnn(PlainCnnConfig),
+    ResNet(ResNetConfig),
+    LeNet(LeNetConfig),
+    Nin(NinConfig),
 }
 
 impl ModelSpec {
     pub fn validate(&self) -> crate::Result<()> {
         match self {
             ModelSpec::Mlp(c) => c.validate(),
+            ModelSpec::PlainCnn(c) => c.validate(),
+            ModelSpec::ResNet(c) => c.validate(),
+            ModelSpec::LeNet(c) => c.validate(),
+            ModelSpec::Nin(c) => c.validate(),
         }
     }
 
@@ -31,6 +42,10 @@ impl ModelSpec {
     pub fn init(&self, seed: u64, device: &Device) -> Net {
         match self {
             ModelSpec::Mlp(c) => Net::Mlp(c.init(seed, device)),
+            ModelSpec::PlainCnn(c) => Net::PlainCnn(c.init(seed, device)),
+            ModelSpec::ResNet(c) => Net::ResNet(c.init(seed, device)),
+            ModelSpec::LeNet(c) => Net::LeNet(c.init(seed, device)),
+            ModelSpec::Nin(c) => Net::Nin(c.init(seed, device)),
         }
     }
 
@@ -39,6 +54,8 @@ impl ModelSpec {
     pub fn has_dropout(&self) -> bool {
         match self {
             ModelSpec::Mlp(c) => c.input_dropout > 0.0 || c.hidden_dropout > 0.0,
+            ModelSpec::Nin(c) => c.dropout > 0.0,
+            ModelSpec::PlainCnn(_) | ModelSpec::ResNet(_) | ModelSpec::LeNet(_) => false,
         }
     }
 
@@ -49,19 +66,34 @@ impl ModelSpec {
                 let widths: Vec<String> = c.widths.iter().map(|w| w.to_string()).collect();
                 format!("MLP {}", widths.join("-"))
             }
+            ModelSpec::PlainCnn(c) => format!("plain CNN, {} conv layers", c.depth()),
+            ModelSpec::ResNet(c) => format!("ResNet-{} ({:?} shortcuts)", c.depth, c.shortcut),
+            ModelSpec::LeNet(c) => format!("{:?}", c.arch),
+            ModelSpec::Nin(_) => "Network-in-Network".into(),
         }
     }
 }
 
-impl From<MlpConfig> for ModelSpec {
-    fn from(c: MlpConfig) -> Self {
-        ModelSpec::Mlp(c)
-    }
+macro_rules! from_config {
+    ($($config:ty => $variant:ident),+) => {
+        $(impl From<$config> for ModelSpec {
+            fn from(c: $config) -> Self {
+                ModelSpec::$variant(c)
+            }
+        })+
+    };
 }
+
+from_config!(MlpConfig => Mlp, PlainCnnConfig => PlainCnn, ResNetConfig => ResNet,
+    LeNetConfig => LeNet, NinConfig => Nin);
 
 #[derive(Module, Debug)]
 pub enum Net {
     Mlp(Mlp),
+    PlainCnn(PlainCnn),
+    ResNet(ResNet),
+    LeNet(LeNet),
+    Nin(Nin),
 }
 
 impl Net {
@@ -73,6 +105,10 @@ impl Net {
                 logits: m.forward(x.flatten(1, 3), dropout),
                 features: Vec::new(),
             },
+            Net::PlainCnn(m) => m.forward(x, dropout),
+            Net::ResNet(m) => m.forward(x, dropout),
+            Net::LeNet(m) => m.forward(x, dropout),
+            Net::Nin(m) => m.forward(x, dropout),
         }
     }
 
@@ -88,12 +124,17 @@ impl Net {
                 Some(limit) => Net::Mlp(m.constrain_max_norm(limit)),
                 None => Net::Mlp(m),
             },
+            (net, _) => net,
         }
     }
 
     pub fn num_classes(&self) -> usize {
         match self {
             Net::Mlp(m) => m.num_classes(),
+            Net::PlainCnn(m) => m.num_classes(),
+            Net::ResNet(m) => m.num_classes(),
+            Net::LeNet(m) => m.num_classes(),
+            Net::Nin(m) => m.num_classes(),
         }
     }
 
@@ -102,6 +143,9 @@ impl Net {
     pub fn forward_jvp(&self, x: Tensor<4>, v: Tensor<2>) -> crate::Result<(Tensor<2>, Tensor<2>)> {
         match self {
             Net::Mlp(m) => Ok(m.forward_jvp(x.flatten(1, 3), v)),
+            _ => Err(crate::KdError::Config(
+                "forward-mode input derivatives are implemented for MLPs only".into(),
+            )),
         }
     }
 

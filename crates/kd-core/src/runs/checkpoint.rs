@@ -66,7 +66,10 @@ pub fn save_checkpoint(
     progress: &Progress,
 ) -> Result<()> {
     let epoch_dir = ckpt_dir.join(format!("epoch-{}", progress.epochs_done));
-    save_model(model, &epoch_dir.join("model.bpk"))?;
+    // From the eval-mode copy: on the autodiff device a BatchNorm's latest running-statistics
+    // update sits in a per-thread buffer that `into_record` does not see until the next
+    // forward (measured in models::layers' tests); `valid()` flushes it.
+    save_model(&model.valid(), &epoch_dir.join("model.bpk"))?;
     let optim_path = epoch_dir.join("optim.bpk");
     let bytes = optim
         .into_bytes()

@@ -42,7 +42,7 @@ pub use eval::{
     mean_kl, predictions,
 };
 pub use optim::{LrSchedule, OptimizerSpec};
-pub use spec::TrainSpec;
+pub use spec::{Recipe, TrainSpec};
 pub use step::{StepInputs, StepStats, train_step};
 pub use teacher::TeacherStage;
 

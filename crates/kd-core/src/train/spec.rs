@@ -37,18 +37,24 @@ pub struct TrainSpec {
     pub seed: u64,
 }
 
+/// How long and how a run optimises: what a paper's profile fixes for a class of runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recipe {
+    pub optimizer: OptimizerSpec,
+    pub schedule: LrSchedule,
+    pub epochs: usize,
+    pub batch_size: usize,
+}
+
 impl TrainSpec {
-    /// A run of `model` trained by `method` on the whole training split of `splits`, without
-    /// augmentation or normalisation, one pass per epoch; the caller sets the rest with the
-    /// `with_*` methods or field updates.
+    /// A run of `model` trained by `method` with `recipe` on the whole training split of
+    /// `splits`, without augmentation or normalisation, one pass per epoch; the caller sets the
+    /// rest with [`TrainSpec::with_teachers`] or field updates.
     pub fn new(
         splits: &Splits,
         model: impl Into<ModelSpec>,
         method: impl Into<Method>,
-        optimizer: OptimizerSpec,
-        schedule: LrSchedule,
-        epochs: usize,
-        batch_size: usize,
+        recipe: Recipe,
         seed: u64,
     ) -> TrainSpec {
         TrainSpec {
@@ -58,11 +64,11 @@ impl TrainSpec {
             transfer: Subset::All,
             method: method.into(),
             teachers: Vec::new(),
-            optimizer,
-            schedule,
-            epochs,
+            optimizer: recipe.optimizer,
+            schedule: recipe.schedule,
+            epochs: recipe.epochs,
             repeats: 1,
-            batch_size,
+            batch_size: recipe.batch_size,
             augment: Augment::none(),
             normalize: None,
             seed,
@@ -81,16 +87,13 @@ impl TrainSpec {
         seed: u64,
     ) -> TrainSpec {
         let model = MlpConfig::hinton_teacher(splits.input_dim(), splits.num_classes());
-        let mut spec = TrainSpec::new(
-            splits,
-            model,
-            HardLabels {},
+        let recipe = Recipe {
             optimizer,
             schedule,
             epochs,
             batch_size,
-            seed,
-        );
+        };
+        let mut spec = TrainSpec::new(splits, model, HardLabels {}, recipe, seed);
         spec.augment = Augment::translate(2);
         spec
     }

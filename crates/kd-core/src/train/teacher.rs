@@ -25,7 +25,7 @@ enum Source {
         logits: Arc<Vec<f32>>,
         classes: usize,
     },
-    Live(Net),
+    Live(Box<Net>),
 }
 
 /// The teachers of one run, ready to answer per batch.
@@ -59,7 +59,7 @@ impl TeacherStage {
                         classes: net.num_classes(),
                     }
                 } else {
-                    Source::Live(net)
+                    Source::Live(Box::new(net))
                 }
             })
             .collect();

@@ -1,0 +1,70 @@
+//! One training step (batch 128, 32x32x3 images, crop + flip augmentation, hard labels, SGD
+//! with Nesterov momentum) of the conv nets the CIFAR papers train: the teacher-assistant
+//! paper's plane10 (CIFAR-10 book), a ResNet-20 with projection shortcuts (B) and a ResNet-8
+//! with zero-padding shortcuts (A). Beside `train_step` (the MLPs), so the ratios come from one
+//! run. The images are seeded noise: a step's cost does not depend on the pixels.
+//!
+//! `cargo bench -p kd-core --bench conv_step`
+
+mod common;
+
+use common::{BATCH, TeacherMode, step_bench};
+use criterion::{Criterion, criterion_group, criterion_main};
+use kd_core::data::{Augment, ImageSet};
+use kd_core::methods::{HardLabels, Method};
+use kd_core::models::{CnnBook, ModelSpec, PlainCnnConfig, ResNetConfig, Shortcut};
+use rand::Rng;
+
+fn noise_images(n: usize) -> ImageSet {
+    let mut rng = kd_core::rng::stream_rng(1, "bench-images", 0);
+    ImageSet {
+        channels: 3,
+        rows: 32,
+        cols: 32,
+        num_classes: 10,
+        pixels: (0..n * 3 * 32 * 32).map(|_| rng.random::<u8>()).collect(),
+        labels: (0..n).map(|i| (i % 10) as u8).collect(),
+    }
+}
+
+fn benches(c: &mut Criterion) {
+    kd_core::perf::flush_denormals();
+    let set = noise_images(BATCH);
+    let input = [3, 32, 32];
+    let hard = Method::HardLabels(HardLabels {});
+    let cases: [(&str, ModelSpec); 3] = [
+        (
+            "plane10 (CIFAR-10 book) hard labels",
+            PlainCnnConfig::takd(CnnBook::Cifar10, 10, input, 10)
+                .expect("a book depth")
+                .into(),
+        ),
+        (
+            "resnet20 (B) hard labels",
+            ResNetConfig::new(20, Shortcut::B, input, 10).into(),
+        ),
+        (
+            "resnet8 (A) hard labels",
+            ResNetConfig::new(8, Shortcut::A, input, 10).into(),
+        ),
+    ];
+    for (name, model) in &cases {
+        step_bench(
+            c,
+            name,
+            model,
+            &hard,
+            &set,
+            Augment::crop_and_flip(4),
+            &[],
+            TeacherMode::Cached,
+        );
+    }
+}
+
+criterion_group! {
+    name = conv_step_benches;
+    config = Criterion::default().sample_size(10);
+    targets = benches
+}
+criterion_main!(conv_step_benches);
