@@ -217,7 +217,8 @@ mod tests {
 
     #[test]
     fn dataset_download_fills_the_workspace_dir() {
-        use crate::data::registry::{DatasetFile, DatasetInfo, Locations, load_dataset};
+        use crate::data::locate::{Locations, load_dataset};
+        use crate::data::registry::{DatasetFile, DatasetInfo};
         let tmp = tempfile::tempdir().unwrap();
         let mk = |dims: &[usize], data: &[u8]| {
             let p = tmp.path().join("src.gz");
