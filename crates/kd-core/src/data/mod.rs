@@ -1,6 +1,7 @@
-//! Data: dataset formats (`formats/`), the catalogue of named datasets (`registry.rs`), finding
-//! or downloading them (`locate.rs`), named datasets (bundled, system package or downloaded), deterministic
-//! train/validation/test splits, and batching with augmentation.
+//! Data: the on-disk formats (`formats/`: IDX, CIFAR binary, SVHN .mat), the catalogue of named
+//! datasets (`registry.rs`), finding, downloading and loading them (`locate.rs`, `download.rs`;
+//! bundled, system package or downloaded), deterministic train/validation/test splits, and
+//! batching with augmentation.
 
 pub mod batch;
 pub mod download;
@@ -18,7 +19,10 @@ use serde::{Deserialize, Serialize};
 pub use batch::{DigitBatch, DigitBatcher, IndexDataset, Jitter, TangentTeacher, Tangents};
 pub use images::{ImageSet, Subset};
 pub use locate::{Dataset, Locations, load_dataset, locate, workspace_data_dir};
-pub use registry::{DatasetFile, DatasetInfo, dataset_info};
+pub use registry::{
+    Augmentations, ChannelStats, DatasetFile, DatasetInfo, Format, Part, Source, catalogue,
+    dataset_info,
+};
 
 /// Seed of every split: fixed, so all runs and all seeds see the same validation set.
 pub const SPLIT_SEED: u64 = 20_150_309;
