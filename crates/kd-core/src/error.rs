@@ -22,17 +22,20 @@ pub enum KdError {
         fix: String,
     },
 
-    #[error("unknown dataset `{0}`; known datasets: mnist-10k, mnist, fashion-mnist")]
-    UnknownDataset(String),
+    #[error("unknown dataset `{name}`; pass one of the known datasets to --dataset: {known}")]
+    UnknownDataset { name: String, known: String },
 
     #[error("download of {url} failed: {reason}")]
     Download { url: String, reason: String },
 
     #[error(
-        "checksum mismatch for {url}: expected sha256 {expected}, got {actual}; the file was discarded"
+        "checksum mismatch for {url}: expected {algorithm} {expected}, got {actual}; the file was \
+         discarded. Try again later or another mirror; if it persists, the publisher changed the file"
     )]
     Checksum {
         url: String,
+        /// `sha256`, `sha256 of the decompressed content` or `md5`.
+        algorithm: String,
         expected: String,
         actual: String,
     },

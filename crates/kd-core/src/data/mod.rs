@@ -1,20 +1,30 @@
-//! Data: IDX files, named datasets (bundled, system package or downloaded), deterministic
-//! train/validation/test splits, and batching with augmentation.
+//! Data: the on-disk formats (`formats/`: IDX, CIFAR binary, SVHN .mat), the catalogue of named
+//! datasets (`registry.rs`), finding, downloading and loading them (`locate.rs`, `download.rs`;
+//! bundled, system package or downloaded), deterministic train/validation/test splits, and
+//! batching with augmentation.
 
 pub mod augment;
 pub mod batch;
 pub mod download;
+pub mod formats;
 pub mod functions;
-pub mod idx;
 pub mod images;
+pub mod locate;
 pub mod registry;
+
+/// The IDX reader lived at `data::idx` before the formats had their own module.
+pub use formats::idx;
 
 use serde::{Deserialize, Serialize};
 
 pub use augment::{Augment, Normalization};
 pub use batch::{Batch, Batcher, IndexDataset};
 pub use images::{ImageSet, Subset};
-pub use registry::{Dataset, Locations, dataset_info, load_dataset};
+pub use locate::{Dataset, Locations, load_dataset, locate, workspace_data_dir};
+pub use registry::{
+    Augmentations, ChannelStats, DatasetFile, DatasetInfo, Format, Part, Source, catalogue,
+    dataset_info,
+};
 
 /// Seed of every split: fixed, so all runs and all seeds see the same validation set.
 pub const SPLIT_SEED: u64 = 20_150_309;

@@ -6,6 +6,7 @@
 use std::io::Read;
 use std::path::Path;
 
+use crate::data::images::ImageSet;
 use crate::error::{KdError, Result};
 
 const TYPE_UNSIGNED_BYTE: u8 = 0x08;
@@ -123,6 +124,52 @@ pub fn write_idx(path: &Path, dims: &[usize], data: &[u8], gzip: bool) -> Result
     crate::report::write_atomic(path, &bytes)
 }
 
+/// Reads an image file and its label file, checking that they belong together.
+pub fn read_image_set(images: &Path, labels: &Path, num_classes: usize) -> Result<ImageSet> {
+    let img = read_idx(images)?;
+    let lab = read_idx(labels)?;
+    if img.dims.len() != 3 {
+        return Err(KdError::corrupt(
+            images,
+            format!(
+                "expected 3 dimensions (count, rows, cols), found {:?}",
+                img.dims
+            ),
+        ));
+    }
+    if lab.dims.len() != 1 {
+        return Err(KdError::corrupt(
+            labels,
+            format!("expected 1 dimension (count), found {:?}", lab.dims),
+        ));
+    }
+    if img.dims[0] != lab.dims[0] {
+        return Err(KdError::corrupt(
+            labels,
+            format!(
+                "{} labels for {} images in {}",
+                lab.dims[0],
+                img.dims[0],
+                images.display()
+            ),
+        ));
+    }
+    if let Some(bad) = lab.data.iter().find(|&&l| l as usize >= num_classes) {
+        return Err(KdError::corrupt(
+            labels,
+            format!("label {bad} is out of range for {num_classes} classes"),
+        ));
+    }
+    Ok(ImageSet {
+        channels: 1,
+        rows: img.dims[1],
+        cols: img.dims[2],
+        num_classes,
+        pixels: img.data,
+        labels: lab.data,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,5 +227,17 @@ mod tests {
         let err = read_idx(&p).unwrap_err().to_string();
         assert!(err.contains("t.gz"), "{err}");
         assert!(err.contains("gzip"), "{err}");
+    }
+
+    #[test]
+    fn label_count_mismatch_is_detected() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        write_idx(&dir.join("i"), &[3, 2, 2], &[0; 12], false).unwrap();
+        write_idx(&dir.join("l"), &[2], &[0, 1], false).unwrap();
+        let err = read_image_set(&dir.join("i"), &dir.join("l"), 10)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("2 labels for 3 images"), "{err}");
     }
 }
