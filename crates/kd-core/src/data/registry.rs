@@ -106,6 +106,26 @@ impl DatasetInfo {
         (&self.stats.mean, &self.stats.std)
     }
 
+    /// The per-channel normalisation a run of this dataset puts in its spec.
+    pub fn normalize(&self) -> crate::data::Normalization {
+        crate::data::Normalization {
+            mean: self.stats.mean.clone(),
+            std: self.stats.std.clone(),
+        }
+    }
+
+    /// The conventional augmentation of this dataset: random crops from an image padded by
+    /// `max_shift` zero pixels plus horizontal flips where flips are sound (CIFAR, clothing),
+    /// shifts by up to `max_shift` pixels otherwise (digits).
+    pub fn standard_augment(&self) -> crate::data::Augment {
+        let a = self.augmentations;
+        if a.horizontal_flip {
+            crate::data::Augment::crop_and_flip(a.max_shift)
+        } else {
+            crate::data::Augment::translate(a.max_shift)
+        }
+    }
+
     pub fn channels(&self) -> usize {
         self.shape[0]
     }
@@ -457,5 +477,15 @@ mod tests {
         let (mean, std) = info.normalization();
         assert_eq!(mean, &[0.4914, 0.4822, 0.4465]);
         assert_eq!(std, &[0.2470, 0.2435, 0.2616]);
+    }
+
+    #[test]
+    fn standard_augmentations_follow_the_data() {
+        use crate::data::Augment;
+        let cifar = dataset_info("cifar10").unwrap();
+        assert_eq!(cifar.standard_augment(), Augment::crop_and_flip(4));
+        assert_eq!(cifar.normalize().mean, vec![0.4914, 0.4822, 0.4465]);
+        let digits = dataset_info("mnist-10k").unwrap();
+        assert_eq!(digits.standard_augment(), Augment::translate(2));
     }
 }
