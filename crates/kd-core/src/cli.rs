@@ -97,6 +97,11 @@ pub struct CommonArgs {
     /// Where trained runs are stored and reused [default: runs/ in the workspace].
     #[arg(long, value_name = "DIR")]
     pub runs_dir: Option<PathBuf>,
+
+    /// Print the run graph the selected experiments need (each run: stored or to train, its
+    /// teachers, a rough cost) and train nothing; no results are written.
+    #[arg(long)]
+    pub plan: bool,
 }
 
 /// The repository root (where `results/`, `runs/` and `data/` live) when running from a checkout,
@@ -125,6 +130,10 @@ impl CommonArgs {
     }
 
     pub fn out_dir(&self, paper: &str, default_dataset: &str) -> PathBuf {
+        if self.plan {
+            // Planning walks the experiments on stand-in models: their tables go to scratch.
+            return std::env::temp_dir().join(format!("kd-plan-{paper}-{}", std::process::id()));
+        }
         if let Some(o) = &self.out {
             return o.clone();
         }
@@ -143,7 +152,22 @@ impl CommonArgs {
         let mut trainer = Trainer::new(device, &self.device, RunStore::new(self.runs_dir()));
         trainer.resume = self.resume;
         trainer.progress = std::io::stderr().is_terminal();
-        Ok(trainer)
+        Ok(if self.plan {
+            trainer.planning()
+        } else {
+            trainer
+        })
+    }
+
+    /// When planning: prints the plan the experiments recorded, removes the scratch output
+    /// `out` and returns true (the caller stops there); otherwise false.
+    pub fn finish_plan(&self, trainer: &Trainer, out: &Path) -> bool {
+        let Some(plan) = trainer.plan() else {
+            return false;
+        };
+        print!("{}", plan.render());
+        let _ = std::fs::remove_dir_all(out);
+        true
     }
 
     pub fn runs_dir(&self) -> PathBuf {

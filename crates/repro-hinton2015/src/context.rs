@@ -1,15 +1,14 @@
 //! What every experiment of this paper shares: the data splits, the trainer, the profile's
 //! settings, the seeds and the architectures of Hinton et al.'s teacher and students.
 
-use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use kd_core::Result;
 use kd_core::data::{Splits, Subset};
 use kd_core::methods::{Method, SoftTargets};
 use kd_core::models::MlpConfig;
-use kd_core::train::{Recipe, TrainSpec, TrainedRun, Trainer, repeats_for};
+use kd_core::train::{Recipe, RunNode, TrainSpec, TrainedRun, Trainer, repeats_for};
 
 use crate::profile::Settings;
 
@@ -21,8 +20,6 @@ pub struct Context {
     pub out: PathBuf,
     /// Whether the data are MNIST digits (the paper's numbers are shown beside ours only then).
     pub is_mnist: bool,
-    /// Wall time in seconds of every trained run the experiments used, by run key.
-    pub used_runs: RefCell<BTreeMap<String, f64>>,
 }
 
 impl Context {
@@ -32,8 +29,8 @@ impl Context {
         MlpConfig::plain(&[d, width, width, self.splits.num_classes()])
     }
 
-    /// The teacher of seed `seed` (trained once, then found in the run store).
-    pub fn teacher(&self, seed: u64) -> Result<TrainedRun> {
+    /// The teacher of seed `seed`: Hinton et al.'s jittered 784-1200-1200-10 net.
+    fn teacher_node(&self, seed: u64) -> Arc<RunNode> {
         let s = &self.settings;
         let spec = TrainSpec::hinton_teacher(
             &self.splits,
@@ -43,23 +40,17 @@ impl Context {
             s.batch_size,
             seed,
         );
-        let run = self
-            .trainer
-            .train(&format!("teacher seed {seed}"), &spec, &self.splits, &[])?;
-        self.note_use(&run);
-        Ok(run)
+        RunNode::new(format!("teacher seed {seed}"), spec, vec![])
     }
 
-    fn note_use(&self, run: &TrainedRun) {
-        self.used_runs
-            .borrow_mut()
-            .insert(run.key.clone(), run.wall_seconds);
+    /// The teacher of seed `seed` (trained once, then found in the run store).
+    pub fn teacher(&self, seed: u64) -> Result<TrainedRun> {
+        self.trainer.obtain(&self.teacher_node(seed), &self.splits)
     }
 
     /// (number of distinct trained runs used, their total training wall time in minutes).
     pub fn training_time(&self) -> (usize, f64) {
-        let used = self.used_runs.borrow();
-        (used.len(), used.values().sum::<f64>() / 60.0)
+        self.trainer.training_time()
     }
 
     /// Soft targets at temperature `t` with the profile's hard-label weight.
@@ -96,16 +87,15 @@ impl Context {
         lr: f64,
     ) -> Result<TrainedRun> {
         let s = &self.settings;
-        let teacher = if method.needs_teacher() {
-            Some(self.teacher(seed)?)
+        let teachers = if method.needs_teacher() {
+            vec![self.teacher_node(seed)]
         } else {
-            None
+            vec![]
         };
         let n = self.splits.train.subset(&transfer).len();
         let spec = TrainSpec {
             transfer,
             repeats: repeats_for(n, self.splits.train.len(), s.max_repeats),
-            teachers: teacher.iter().map(|t| t.key.clone()).collect(),
             ..TrainSpec::new(
                 &self.splits,
                 self.student_model(width),
@@ -119,14 +109,8 @@ impl Context {
                 seed,
             )
         };
-        let run = self.trainer.train(
-            &format!("{label} seed {seed}"),
-            &spec,
-            &self.splits,
-            teacher.as_slice(),
-        )?;
-        self.note_use(&run);
-        Ok(run)
+        let node = RunNode::new(format!("{label} seed {seed}"), spec, teachers);
+        self.trainer.obtain(&node, &self.splits)
     }
 
     /// The paper's number where our data are MNIST; none beside another dataset's results.

@@ -58,7 +58,6 @@ pub fn run(args: &CommonArgs) -> kd_core::Result<()> {
         seeds,
         out: out.clone(),
         is_mnist: dataset_name.starts_with("mnist"),
-        used_runs: Default::default(),
     };
     for name in &selected {
         let t0 = Instant::now();
@@ -71,6 +70,9 @@ pub fn run(args: &CommonArgs) -> kd_core::Result<()> {
             other => unreachable!("unknown experiment {other}"),
         }
         eprintln!("{name}: done in {:.0} s", t0.elapsed().as_secs_f64());
+    }
+    if args.finish_plan(&ctx.trainer, &out) {
+        return Ok(());
     }
     let (runs_used, training_minutes) = ctx.training_time();
     let preamble = format!(

@@ -127,6 +127,29 @@ fn two_processes_on_one_store_train_each_key_once() {
 }
 
 #[test]
+fn plan_lists_the_runs_without_training_and_sees_what_is_stored() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let runs = t.join("runs");
+    let plan = |extra: &[&str]| {
+        let mut args = vec!["--plan"];
+        args.extend_from_slice(extra);
+        let o = run(smoke(&t.join("plan-out"), &runs, &args));
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(!t.join("plan-out").exists(), "a plan writes no results");
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let before = plan(&["--only", "mnist-table"]);
+    assert!(before.contains("3 runs: 0 stored, 3 to train"), "{before}");
+    assert!(before.contains("distilled student seed 1 <- "), "{before}");
+    assert!(!runs.exists() || std::fs::read_dir(&runs).unwrap().count() <= 1);
+    let trained = run(smoke(&t.join("out"), &runs, &["--only", "mnist-table"]));
+    assert!(trained.status.success(), "{}", stderr(&trained));
+    let after = plan(&["--only", "mnist-table"]);
+    assert!(after.contains("3 runs: 3 stored, 0 to train"), "{after}");
+}
+
+#[test]
 fn sigkill_then_resume_gives_the_same_numbers() {
     let tmp = tempfile::tempdir().unwrap();
     let t = tmp.path();

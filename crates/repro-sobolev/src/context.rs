@@ -2,12 +2,13 @@
 //! distillation analogue) the digit splits and architectures.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use kd_core::Result;
 use kd_core::data::{Splits, Subset};
 use kd_core::methods::{LogitMatch, Method, Sobolev, SoftTargets};
 use kd_core::models::MlpConfig;
-use kd_core::train::{Recipe, TrainSpec, TrainedRun, Trainer, repeats_for};
+use kd_core::train::{Recipe, RunNode, TrainSpec, TrainedRun, Trainer, repeats_for};
 
 use crate::profile::Settings;
 
@@ -29,19 +30,22 @@ impl Context {
     }
 
     /// 784-1200-1200-10 with dropout, max-norm and jitter (Hinton et al.'s MNIST teacher).
-    pub fn teacher(&self, seed: u64) -> Result<TrainedRun> {
-        let splits = self.splits();
+    fn teacher_node(&self, seed: u64) -> Arc<RunNode> {
         let s = &self.settings;
         let spec = TrainSpec::hinton_teacher(
-            splits,
+            self.splits(),
             s.teacher_optimizer.clone(),
             s.schedule.clone(),
             s.teacher_epochs,
             s.batch_size,
             seed,
         );
-        self.trainer
-            .train(&format!("teacher seed {seed}"), &spec, splits, &[])
+        RunNode::new(format!("teacher seed {seed}"), spec, vec![])
+    }
+
+    /// The teacher of seed `seed` (trained once, then found in the run store).
+    pub fn teacher(&self, seed: u64) -> Result<TrainedRun> {
+        self.trainer.obtain(&self.teacher_node(seed), self.splits())
     }
 
     /// Soft targets at the profile's temperature, without the hard labels (pure matching of
@@ -68,7 +72,6 @@ impl Context {
         method: Method,
         transfer: Subset,
         seed: u64,
-        teacher: &TrainedRun,
     ) -> Result<TrainedRun> {
         let splits = self.splits();
         let s = &self.settings;
@@ -89,13 +92,12 @@ impl Context {
                 },
                 seed,
             )
-            .with_teachers(&[&teacher.key])
         };
-        self.trainer.train(
-            &format!("{label} seed {seed}"),
-            &spec,
-            splits,
-            std::slice::from_ref(teacher),
-        )
+        let node = RunNode::new(
+            format!("{label} seed {seed}"),
+            spec,
+            vec![self.teacher_node(seed)],
+        );
+        self.trainer.obtain(&node, splits)
     }
 }

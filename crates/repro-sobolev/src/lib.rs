@@ -57,11 +57,19 @@ pub fn run(args: &CommonArgs) -> kd_core::Result<()> {
     for name in &selected {
         let t0 = Instant::now();
         match *name {
+            // Full-batch fits of seconds each, outside the run store: nothing to plan.
+            experiments::regression::NAME if args.plan => {
+                eprintln!("{name}: fits outside the run store, not planned");
+                continue;
+            }
             experiments::regression::NAME => experiments::regression::run(&ctx)?,
             experiments::distillation::NAME => experiments::distillation::run(&ctx)?,
             other => unreachable!("unknown experiment {other}"),
         }
         eprintln!("{name}: done in {:.0} s", t0.elapsed().as_secs_f64());
+    }
+    if args.finish_plan(&ctx.trainer, &out) {
+        return Ok(());
     }
     let data_line = match &ctx.splits {
         Some(s) => format!(

@@ -13,13 +13,14 @@
 //! once.
 
 pub mod eval;
+pub mod graph;
 pub mod optim;
 pub mod sobolev;
 pub mod spec;
 pub mod step;
 pub mod teacher;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -41,6 +42,7 @@ pub use eval::{
     agreement, best_bias_shift, error_count, error_count_with_bias, errors_on_classes, logits_of,
     mean_kl, predictions,
 };
+pub use graph::{Plan, PlannedRun, RunNode};
 pub use optim::{LrSchedule, OptimizerSpec};
 pub use spec::{Recipe, TrainSpec};
 pub use step::{StepInputs, StepStats, train_step};
@@ -104,6 +106,10 @@ pub struct Trainer {
     pub force_live_teachers: bool,
     /// Runs this process has trained or loaded, by key: each is loaded once per process.
     loaded: Mutex<HashMap<String, TrainedRun>>,
+    /// Planning (`--plan`): record every requested run instead of training it.
+    plan: Option<Mutex<Plan>>,
+    /// Wall time in seconds of every run handed out (trained, loaded or memoised), by key.
+    used: Mutex<BTreeMap<String, f64>>,
 }
 
 impl Trainer {
@@ -118,7 +124,34 @@ impl Trainer {
             stop_after_epochs: None,
             force_live_teachers: false,
             loaded: Mutex::new(HashMap::new()),
+            plan: None,
+            used: Mutex::new(BTreeMap::new()),
         }
+    }
+
+    /// (number of distinct runs this trainer handed out, the sum of their training wall times
+    /// in minutes): what an invocation's experiments cost, whether trained now or reused.
+    pub fn training_time(&self) -> (usize, f64) {
+        let used = self.used.lock().expect("run accounting poisoned");
+        (used.len(), used.values().sum::<f64>() / 60.0)
+    }
+
+    /// This trainer, planning: [`Trainer::train`] records each run it is asked for (see
+    /// [`graph`]) and hands back the stored run or an untrained stand-in; nothing is trained.
+    pub fn planning(mut self) -> Self {
+        self.plan = Some(Mutex::new(Plan::default()));
+        self
+    }
+
+    pub fn is_planning(&self) -> bool {
+        self.plan.is_some()
+    }
+
+    /// What a planning trainer recorded so far.
+    pub fn plan(&self) -> Option<Plan> {
+        self.plan
+            .as_ref()
+            .map(|p| p.lock().expect("plan poisoned").clone())
     }
 
     /// Trains the run `spec` describes, or loads it if the store already has it. `teachers` are
@@ -157,9 +190,11 @@ impl Trainer {
         if let Some(run) = self.memoised(&key, label) {
             return Ok(run);
         }
-        let run = match self.store.completed(&key)? {
-            Some(manifest) => self.load_completed(label, spec, manifest)?,
-            None => {
+        let stand_in = self.plan_run(label, spec, splits, &self.store)?;
+        let run = match (stand_in, self.store.completed(&key)?) {
+            (Some(run), _) => run,
+            (None, Some(manifest)) => self.load_completed(label, spec, manifest)?,
+            (None, None) => {
                 let _lock = self.store.lock(&key, label)?;
                 // Another process may have finished it while this one waited for the lock.
                 match self.store.completed(&key)? {
@@ -172,16 +207,26 @@ impl Trainer {
             .lock()
             .expect("run memo poisoned")
             .insert(key, run.clone());
+        self.note_use(&run);
         Ok(run)
     }
 
     fn memoised(&self, key: &str, label: &str) -> Option<TrainedRun> {
         let memo = self.loaded.lock().expect("run memo poisoned");
-        memo.get(key).map(|run| TrainedRun {
+        let run = memo.get(key).map(|run| TrainedRun {
             label: label.into(),
             reused: true,
             ..run.clone()
-        })
+        })?;
+        self.note_use(&run);
+        Some(run)
+    }
+
+    fn note_use(&self, run: &TrainedRun) {
+        self.used
+            .lock()
+            .expect("run accounting poisoned")
+            .insert(run.key.clone(), run.wall_seconds);
     }
 
     fn load_completed(

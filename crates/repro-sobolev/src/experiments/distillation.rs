@@ -74,13 +74,7 @@ pub fn run(ctx: &Context) -> Result<()> {
                         "logit-matching"
                     }
                 );
-                let run = ctx.student(
-                    &label,
-                    ctx.method(jacobian),
-                    transfer.clone(),
-                    seed,
-                    &teacher,
-                )?;
+                let run = ctx.student(&label, ctx.method(jacobian), transfer.clone(), seed)?;
                 let s_logits = run.logits(&splits.test, device);
                 let o = Outcome {
                     accuracy: 100.0 * (1.0 - run.final_epoch().test_error_rate()),
