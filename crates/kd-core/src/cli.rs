@@ -104,16 +104,7 @@ pub struct CommonArgs {
     pub plan: bool,
 }
 
-/// The repository root (where `results/`, `runs/` and `data/` live) when running from a checkout,
-/// else the current directory.
-pub fn workspace_root() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    if root.join("Cargo.toml").is_file() {
-        root.canonicalize().unwrap_or(root)
-    } else {
-        PathBuf::from(".")
-    }
-}
+pub use crate::fsio::workspace_root;
 
 impl CommonArgs {
     pub fn dataset_or(&self, default: &str) -> String {

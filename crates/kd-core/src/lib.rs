@@ -6,6 +6,7 @@ pub mod check;
 pub mod cli;
 pub mod data;
 pub mod error;
+pub mod fsio;
 pub mod losses;
 pub mod methods;
 pub mod models;

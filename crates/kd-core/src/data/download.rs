@@ -9,8 +9,8 @@ use std::time::Duration;
 use md5::Md5;
 use sha2::{Digest, Sha256};
 
-use crate::data::images::hex;
 use crate::error::{KdError, Result};
+use crate::fsio::hex;
 
 /// What a downloaded file must hash to.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,6 +7,8 @@ use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::fsio::hex;
+
 /// A set of `len()` images of `channels x rows x cols` bytes (channel-major, "CHW", one byte
 /// per value) with one class label each. Grey digits have one channel, CIFAR and SVHN three.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -172,10 +174,6 @@ pub fn stratified_indices(
     let rest = (0..n).filter(|&i| !taken_mask[i]).collect();
     let taken = (0..n).filter(|&i| taken_mask[i]).collect();
     (rest, taken)
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ use crate::error::{KdError, Result};
 
 /// Where the workspace keeps its `data/` directory (the repository root, found at build time).
 pub fn workspace_data_dir() -> PathBuf {
-    crate::cli::workspace_root().join("data")
+    crate::fsio::workspace_root().join("data")
 }
 
 /// Options of the resolution (from the CLI and the environment).

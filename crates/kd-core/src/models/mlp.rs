@@ -262,13 +262,7 @@ mod tests {
         let ad = Device::flex().autodiff();
         let c = 0.05; // small enough that every step is clipped
         let mut m = MlpConfig::plain(&[20, 8, 3]).init(0, &ad);
-        let mut optim = crate::train::OptimizerSpec::Sgd {
-            lr: 0.5,
-            momentum: 0.0,
-            nesterov: false,
-            weight_decay: 0.0,
-        }
-        .build();
+        let mut optim = burn::optim::SgdConfig::new().init();
         let x = Tensor::<2>::from_data(
             TensorData::new((0..80).map(|i| (i % 7) as f32 / 7.0).collect(), [4, 20]),
             &ad,

@@ -13,7 +13,6 @@ use crate::error::{KdError, Result};
 use crate::models::{ModelSpec, Net};
 use crate::runs::history::EpochMetrics;
 use crate::runs::store::write_json;
-use crate::train::OptimizerSpec;
 
 /// How far an interrupted run got (`checkpoint/progress.json`).
 #[derive(Debug, Serialize, Deserialize)]
@@ -37,7 +36,7 @@ pub fn save_model(model: &Net, path: &Path) -> Result<()> {
         .into_record()
         .into_bytes()
         .map_err(|e| record_error(path, e))?;
-    crate::report::write_atomic(path, &bytes)
+    crate::fsio::write_atomic(path, &bytes)
 }
 
 /// Loads weights saved by [`save_model`] into a net of `spec` on `device`.
@@ -50,11 +49,12 @@ pub fn load_model(spec: &ModelSpec, seed: u64, path: &Path, device: &Device) -> 
         .map_err(|e| record_error(path, e))
 }
 
-pub fn load_optimizer(spec: &OptimizerSpec, path: &Path) -> Result<ModuleOptimizer> {
+/// Restores the state saved in `path` into `fresh` (an optimizer built from the run's spec).
+pub fn load_optimizer(fresh: ModuleOptimizer, path: &Path) -> Result<ModuleOptimizer> {
     let bytes = std::fs::read(path).map_err(|e| KdError::io(path, e))?;
     let record = OptimizerRecord::from_bytes(Bytes::from_bytes_vec(bytes))
         .map_err(|e| record_error(path, e))?;
-    Ok(spec.build().load_record(record))
+    Ok(fresh.load_record(record))
 }
 
 /// Writes `epoch-N/` completely, then points `progress.json` at it, then drops older epochs:
@@ -74,7 +74,7 @@ pub fn save_checkpoint(
     let bytes = optim
         .into_bytes()
         .map_err(|e| record_error(&optim_path, e))?;
-    crate::report::write_atomic(&optim_path, &bytes)?;
+    crate::fsio::write_atomic(&optim_path, &bytes)?;
     write_json(&ckpt_dir.join("progress.json"), progress)?;
     for entry in std::fs::read_dir(ckpt_dir).map_err(|e| KdError::io(ckpt_dir, e))? {
         let path: PathBuf = entry.map_err(|e| KdError::io(ckpt_dir, e))?.path();

@@ -1,11 +1,15 @@
 //! The run store: keys, run directories, per-key locks, manifests.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::data::images::hex;
+use crate::fsio::{hex, write_atomic};
+pub use crate::fsio::{read_json, write_json};
+use crate::models::Net;
+use crate::runs::checkpoint::save_model;
+use crate::runs::history::{EpochMetrics, metrics_csv};
 
 use crate::error::{KdError, Result};
 
@@ -87,6 +91,32 @@ impl RunStore {
         Ok(RunLock { _file: file })
     }
 
+    /// Removes whatever an earlier attempt left in the run's directory.
+    pub fn clear(&self, key: &str) -> Result<()> {
+        let dir = self.dir(key);
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).map_err(|e| KdError::io(&dir, e))?;
+        }
+        Ok(())
+    }
+
+    /// Records the configuration that produced `key` (`config.json`).
+    pub fn write_config<T: Serialize>(&self, key: &str, config: &T) -> Result<()> {
+        write_json(&self.dir(key).join("config.json"), config)
+    }
+
+    /// Writes a finished run — `model.bpk`, `history.json`, `metrics.csv`, then the manifest,
+    /// whose presence marks completion — and drops its checkpoint.
+    pub fn finish(&self, model: &Net, history: &[EpochMetrics], manifest: &Manifest) -> Result<()> {
+        let dir = self.dir(&manifest.key);
+        save_model(model, &dir.join("model.bpk"))?;
+        write_json(&dir.join("history.json"), &history)?;
+        write_atomic(&dir.join("metrics.csv"), metrics_csv(history).as_bytes())?;
+        write_json(&dir.join("manifest.json"), manifest)?;
+        let _ = std::fs::remove_dir_all(dir.join("checkpoint"));
+        Ok(())
+    }
+
     /// The manifest of a completed run, if there is one.
     pub fn completed(&self, key: &str) -> Result<Option<Manifest>> {
         let path = self.dir(key).join("manifest.json");
@@ -95,19 +125,6 @@ impl RunStore {
         }
         read_json(&path).map(Some)
     }
-}
-
-pub fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
-    let text = std::fs::read_to_string(path).map_err(|e| KdError::io(path, e))?;
-    serde_json::from_str(&text).map_err(|e| KdError::Record {
-        path: path.into(),
-        reason: format!("unreadable JSON ({e})"),
-    })
-}
-
-pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
-    let text = serde_json::to_string_pretty(value).expect("serializable");
-    crate::report::write_atomic(path, text.as_bytes())
 }
 
 /// The commit of the working tree (12 hex digits), with `-dirty` when files other than the

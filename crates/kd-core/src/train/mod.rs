@@ -35,7 +35,7 @@ use crate::models::Net;
 use crate::rng::{stream_rng, stream_seed};
 use crate::runs::{
     BURN_VERSION, EpochMetrics, Manifest, Progress, RunStore, git_commit, load_model,
-    load_optimizer, metrics_csv, read_json, save_checkpoint, save_model, write_json,
+    load_optimizer, read_json, save_checkpoint,
 };
 
 pub use eval::{
@@ -268,7 +268,7 @@ impl Trainer {
                 let p: Progress = read_json(&progress_path)?;
                 let epoch_dir = ckpt_dir.join(format!("epoch-{}", p.epochs_done));
                 let model = load_model(&spec.model, spec.seed, &epoch_dir.join("model.bpk"), &ad)?;
-                let optim = load_optimizer(&spec.optimizer, &epoch_dir.join("optim.bpk"))?;
+                let optim = load_optimizer(spec.optimizer.build(), &epoch_dir.join("optim.bpk"))?;
                 eprintln!("{label}: resuming after epoch {}", p.epochs_done);
                 (model, optim, p)
             }
@@ -280,9 +280,7 @@ impl Trainer {
                         dir.display()
                     );
                 }
-                if dir.exists() {
-                    std::fs::remove_dir_all(dir).map_err(|e| KdError::io(dir, e))?;
-                }
+                self.store.clear(key)?;
                 let fresh = Progress {
                     epochs_done: 0,
                     history: Vec::new(),
@@ -295,7 +293,7 @@ impl Trainer {
                 )
             }
         };
-        write_json(&dir.join("config.json"), spec)?;
+        self.store.write_config(key, spec)?;
 
         let transfer = Arc::new(splits.train.subset(&spec.transfer));
         if transfer.is_empty() {
@@ -432,12 +430,6 @@ impl Trainer {
         bar.finish_and_clear();
 
         let model = model.valid();
-        save_model(&model, &dir.join("model.bpk"))?;
-        write_json(&dir.join("history.json"), &progress.history)?;
-        crate::report::write_atomic(
-            &dir.join("metrics.csv"),
-            metrics_csv(&progress.history).as_bytes(),
-        )?;
         let manifest = Manifest {
             key: key.into(),
             label: label.into(),
@@ -453,8 +445,7 @@ impl Trainer {
                 .map(|d| d.as_secs())
                 .unwrap_or(0),
         };
-        write_json(&dir.join("manifest.json"), &manifest)?;
-        let _ = std::fs::remove_dir_all(&ckpt_dir);
+        self.store.finish(&model, &progress.history, &manifest)?;
         Ok(TrainedRun {
             key: key.into(),
             label: label.into(),

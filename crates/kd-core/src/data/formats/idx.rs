@@ -121,7 +121,7 @@ pub fn write_idx(path: &Path, dims: &[usize], data: &[u8], gzip: bool) -> Result
     } else {
         encoded
     };
-    crate::report::write_atomic(path, &bytes)
+    crate::fsio::write_atomic(path, &bytes)
 }
 
 /// Reads an image file and its label file, checking that they belong together.
