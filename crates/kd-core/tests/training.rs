@@ -6,7 +6,7 @@
 use burn::prelude::Device;
 use kd_core::KdError;
 use kd_core::data::{Augment, Locations, SplitSpec, Splits, Subset, dataset_info, load_dataset};
-use kd_core::methods::{Ensemble, HardLabels, Method, SoftTargets};
+use kd_core::methods::{Ensemble, HardLabels, Hints, Method, SoftTargets};
 use kd_core::models::{Activation, CnnLayer, MlpConfig, Net, PlainCnnConfig};
 use kd_core::runs::{EpochMetrics, RunStore};
 use kd_core::tensors::floats;
@@ -182,6 +182,78 @@ fn a_conv_net_with_batchnorm_learns_and_resumes_to_identical_numbers() {
         r.model.clone().into_record().into_bytes().unwrap().to_vec()
     };
     assert_eq!(params(&resumed), params(&straight));
+}
+
+fn small_cnn(splits: &Splits, channels: [usize; 2]) -> PlainCnnConfig {
+    PlainCnnConfig {
+        input: splits.input_shape(),
+        layers: vec![
+            CnnLayer::Conv(channels[0]),
+            CnnLayer::Pool,
+            CnnLayer::Conv(channels[1]),
+            CnnLayer::Pool,
+        ],
+        classes: 10,
+    }
+}
+
+#[test]
+fn a_method_owned_regressor_trains_with_the_student_and_resumes() {
+    let splits = splits();
+    let store = tempfile::tempdir().unwrap();
+    let t = trainer(store.path());
+    let mut teacher_spec = spec(&splits, MlpConfig::plain(&[784, 10]), 2);
+    teacher_spec.model = small_cnn(&splits, [8, 16]).into();
+    teacher_spec.seed = 1;
+    let teacher = t.train("teacher", &teacher_spec, &splits, &[]).unwrap();
+    let hints = Hints {
+        student_feature: "pool2".into(),
+        teacher_feature: "pool2".into(),
+        hint_weight: 1.0,
+        soft_targets: SoftTargets {
+            temperature: 4.0,
+            hard_weight: 0.1,
+        },
+    };
+    let mut s = spec(&splits, MlpConfig::plain(&[784, 10]), 3);
+    s.model = small_cnn(&splits, [4, 8]).into();
+    s.method = Method::Hints(hints.clone());
+    s.augment = Augment::translate(1);
+    let s = s.with_teachers(&[&teacher.key]);
+    let teachers = std::slice::from_ref(&teacher);
+    let straight = t.train("hinted", &s, &splits, teachers).unwrap();
+    let hint = |r: &TrainedRun, epoch: usize| r.history[epoch].terms[2].1;
+    assert_eq!(straight.history[0].terms[2].0, "hint");
+    // The regressor (and the student under it) learns: the hint error falls.
+    assert!(
+        hint(&straight, 2) < 0.8 * hint(&straight, 0),
+        "{:?}",
+        straight.history
+    );
+    // Killed after one epoch and resumed: the regressor's weights and optimizer state are in
+    // the checkpoint, so the numbers are those of the straight run.
+    let dir = tempfile::tempdir().unwrap();
+    let mut killed = trainer(dir.path());
+    killed.stop_after_epochs = Some(1);
+    assert!(killed.train("hinted", &s, &splits, teachers).is_err());
+    let mut resumed = trainer(dir.path());
+    resumed.resume = true;
+    let resumed = resumed.train("hinted", &s, &splits, teachers).unwrap();
+    assert_eq!(numbers(&resumed.history), numbers(&straight.history));
+    // A feature the student does not have: one clear error naming those it has.
+    let mut bad = s.clone();
+    bad.method = Method::Hints(Hints {
+        student_feature: "stage9".into(),
+        ..hints
+    });
+    let err = t
+        .train("bad", &bad, &splits, teachers)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("no feature `stage9`") && err.contains("pool2"),
+        "{err}"
+    );
 }
 
 #[test]

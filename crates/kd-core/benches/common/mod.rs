@@ -13,7 +13,7 @@ use kd_core::data::{Augment, Batcher, ImageSet};
 use kd_core::methods::{Distiller, Method, StepCtx};
 use kd_core::models::{ModelSpec, Net};
 use kd_core::rng::stream_rng;
-use kd_core::train::{OptimizerSpec, StepInputs, TeacherStage, train_step};
+use kd_core::train::{OptimizerSpec, StepInputs, TeacherStage, Trainable, train_step};
 
 pub const BATCH: usize = 128;
 
@@ -56,6 +56,7 @@ pub fn step_bench(
         teachers.iter().map(|t| (t.clone(), None)).collect(),
         mode == TeacherMode::Cached,
         method.needs_tangents(),
+        method.needs().teacher_features,
         &set,
         &plain,
     );
@@ -65,7 +66,7 @@ pub fn step_bench(
         normalize: None,
         rng: Arc::new(Mutex::new(stream_rng(1, "augment", 0))),
     };
-    let net = model.init(1, &ad);
+    let net = Trainable::net(model.init(1, &ad));
     let mut optim = sgd().build();
     let mut dropout = stream_rng(1, "dropout", 0);
     let mut tangent_rng = stream_rng(1, "tangent", 0);

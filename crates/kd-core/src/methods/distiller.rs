@@ -4,6 +4,8 @@
 //! each one; a method never steps an optimizer, touches a file or draws randomness other than
 //! from [`StepCtx::rng`].
 
+use burn::nn::conv::Conv2d;
+use burn::nn::{BatchNorm, Linear};
 use burn::prelude::*;
 use rand::rngs::StdRng;
 
@@ -57,13 +59,18 @@ impl Teachers {
     }
 }
 
-/// What a method needs each step, read by the spec's validation and by the teacher stage.
+/// What a method needs each step, read by the spec's validation, the teacher stage and the
+/// loop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Needs {
     pub teachers: Teachers,
     /// Random tangent directions with the (first) teacher's `J v` along them, and the student
     /// run in forward mode (Sobolev).
     pub tangents: bool,
+    /// The teachers' named features on the batch (hints, attention); forces live teachers.
+    pub teacher_features: bool,
+    /// Parameters of its own, built by [`Distiller::init_aux`] and trained with the student.
+    pub aux_params: bool,
 }
 
 impl Default for Needs {
@@ -71,7 +78,50 @@ impl Default for Needs {
         Needs {
             teachers: Teachers::None,
             tangents: false,
+            teacher_features: false,
+            aux_params: false,
         }
+    }
+}
+
+/// Parameters a method owns and trains together with the student (a hint regressor, ...): one
+/// optimizer steps them with the net, checkpoints keep them, the final model drops them. A
+/// generic container, so a method that needs some is still one file: it builds them in
+/// [`Distiller::init_aux`] (with `models::layers::LayerBuilder::for_aux`) and finds them again
+/// by index.
+#[derive(Module, Debug, Default)]
+pub struct AuxParams {
+    pub convs: Vec<Conv2d>,
+    pub linears: Vec<Linear>,
+    pub norms: Vec<BatchNorm>,
+}
+
+/// Shapes `[B, C, H, W]` of the named features of the student and of each teacher, measured
+/// on one training image (what a method sizes its own parameters by).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FeatureShapes {
+    pub student: Vec<(&'static str, [usize; 4])>,
+    pub teachers: Vec<Vec<(&'static str, [usize; 4])>>,
+}
+
+impl FeatureShapes {
+    /// The shape of `name` in `features`, or an error listing the names there are.
+    pub fn find(
+        features: &[(&'static str, [usize; 4])],
+        name: &str,
+        whose: &str,
+    ) -> crate::Result<[usize; 4]> {
+        features
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, s)| *s)
+            .ok_or_else(|| {
+                let known: Vec<&str> = features.iter().map(|(n, _)| *n).collect();
+                crate::KdError::Config(format!(
+                    "the {whose} has no feature `{name}`; its features are: {}",
+                    known.join(", ")
+                ))
+            })
     }
 }
 
@@ -83,10 +133,21 @@ pub struct Tangents {
     pub teacher_jvp: Tensor<2>,
 }
 
-/// What a teacher says about the batch: its logits (a constant of the step: no graph).
+/// What a teacher says about the batch: its logits and, when the method asks for them, its
+/// named features (constants of the step: no graph).
 #[derive(Debug, Clone)]
 pub struct TeacherSignals {
     pub logits: Tensor<2>,
+    pub features: Vec<(&'static str, Tensor<4>)>,
+}
+
+impl TeacherSignals {
+    pub fn feature(&self, name: &str) -> Option<&Tensor<4>> {
+        self.features
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, t)| t)
+    }
 }
 
 /// The step's inputs, all on the training device.
@@ -100,6 +161,8 @@ pub struct StepIo<'a> {
     /// One entry per teacher of the run, in the spec's order.
     pub teachers: &'a [TeacherSignals],
     pub tangents: Option<&'a Tangents>,
+    /// The method's own parameters (empty unless [`Needs::aux_params`]), with the graph.
+    pub aux: &'a AuxParams,
 }
 
 impl StepIo<'_> {
@@ -137,6 +200,16 @@ pub trait Distiller {
     }
     /// A short human-readable description for tables and logs.
     fn describe(&self) -> String;
+    /// Builds the method's own parameters on `device` (only called when
+    /// [`Needs::aux_params`]), sized by the student's and teachers' feature shapes.
+    fn init_aux(
+        &self,
+        _shapes: &FeatureShapes,
+        _seed: u64,
+        _device: &Device,
+    ) -> crate::Result<AuxParams> {
+        Ok(AuxParams::default())
+    }
     fn loss_terms(&self, io: &StepIo, ctx: &mut StepCtx) -> LossTerms;
 }
 

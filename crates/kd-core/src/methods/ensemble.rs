@@ -91,7 +91,10 @@ mod tests {
         };
         let signals: Vec<TeacherSignals> = teachers
             .iter()
-            .map(|t| TeacherSignals { logits: t2(t, &d) })
+            .map(|t| TeacherSignals {
+                logits: t2(t, &d),
+                features: Vec::new(),
+            })
             .collect();
         let io = StepIo {
             images: &images,
@@ -100,6 +103,7 @@ mod tests {
             student_jvp: None,
             teachers: &signals,
             tangents: None,
+            aux: &crate::methods::AuxParams::default(),
         };
         let mut rng = rand::rngs::StdRng::seed_from_u64(0);
         let mut ctx = StepCtx {

@@ -12,7 +12,8 @@ pub mod distiller;
 use serde::{Deserialize, Serialize};
 
 pub use distiller::{
-    Distiller, LossTerms, Needs, StepCtx, StepIo, Tangents, TeacherSignals, Teachers,
+    AuxParams, Distiller, FeatureShapes, LossTerms, Needs, StepCtx, StepIo, Tangents,
+    TeacherSignals, Teachers,
 };
 pub use sobolev::LogitMatch;
 
@@ -52,6 +53,7 @@ methods! {
     logit_regression::LogitRegression,
     sobolev::Sobolev,
     ensemble::Ensemble,
+    hints::Hints,
 }
 
 impl Distiller for Method {
@@ -69,6 +71,15 @@ impl Distiller for Method {
 
     fn describe(&self) -> String {
         self.inner().describe()
+    }
+
+    fn init_aux(
+        &self,
+        shapes: &FeatureShapes,
+        seed: u64,
+        device: &burn::prelude::Device,
+    ) -> crate::Result<AuxParams> {
+        self.inner().init_aux(shapes, seed, device)
     }
 
     fn loss_terms(&self, io: &StepIo, ctx: &mut StepCtx) -> LossTerms {

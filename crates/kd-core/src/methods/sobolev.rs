@@ -75,6 +75,7 @@ impl Distiller for Sobolev {
         Needs {
             teachers: Teachers::One,
             tangents: true,
+            ..Needs::default()
         }
     }
 

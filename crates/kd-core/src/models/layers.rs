@@ -26,6 +26,10 @@ use crate::rng::stream_rng;
 /// First id of the buffer (non-trainable) counter.
 pub const BUFFER_ID_BASE: u64 = 1 << 32;
 
+/// First id of parameters a training method owns (method-owned modules train beside the net in
+/// one optimizer, so their ids must be disjoint from the net's).
+pub const AUX_ID_BASE: u64 = 1 << 40;
+
 /// PyTorch's `BatchNorm2d` defaults.
 pub const BN_EPSILON: f64 = 1e-5;
 pub const BN_MOMENTUM: f64 = 0.1;
@@ -194,6 +198,17 @@ impl LayerBuilder {
             rng: stream_rng(seed, "init", 0),
             params: IdCounter::new(),
             buffers: IdCounter::starting_at(BUFFER_ID_BASE),
+            device: device.clone(),
+        }
+    }
+
+    /// A builder for parameters a training method owns (see `methods::AuxParams`): its own
+    /// `aux-init` stream and ids from [`AUX_ID_BASE`] up, so they never collide with the net's.
+    pub fn for_aux(seed: u64, device: &Device) -> Self {
+        LayerBuilder {
+            rng: stream_rng(seed, "aux-init", 0),
+            params: IdCounter::starting_at(AUX_ID_BASE),
+            buffers: IdCounter::starting_at(AUX_ID_BASE + BUFFER_ID_BASE),
             device: device.clone(),
         }
     }

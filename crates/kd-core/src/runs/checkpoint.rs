@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use burn::module::Module;
 use burn::optim::{ModuleOptimizer, OptimizerRecord};
 use burn::prelude::*;
 use burn::store::ModuleRecord;
@@ -29,9 +30,10 @@ fn record_error(path: &Path, e: impl std::fmt::Debug) -> KdError {
     }
 }
 
-/// Saves weights (and BatchNorm running statistics) as burnpack, atomically.
-pub fn save_model(model: &Net, path: &Path) -> Result<()> {
-    let bytes = model
+/// Saves a module's weights (and BatchNorm running statistics) as burnpack, atomically. Take
+/// it from the eval-mode copy (`valid()`): see [`save_checkpoint`].
+pub fn save_record<M: Module>(module: &M, path: &Path) -> Result<()> {
+    let bytes = module
         .clone()
         .into_record()
         .into_bytes()
@@ -39,14 +41,24 @@ pub fn save_model(model: &Net, path: &Path) -> Result<()> {
     crate::fsio::write_atomic(path, &bytes)
 }
 
-/// Loads weights saved by [`save_model`] into a net of `spec` on `device`.
-pub fn load_model(spec: &ModelSpec, seed: u64, path: &Path, device: &Device) -> Result<Net> {
+/// Loads what [`save_record`] wrote into `fresh` (a module of the same structure).
+pub fn load_record<M: Module>(fresh: M, path: &Path) -> Result<M> {
     let bytes = std::fs::read(path).map_err(|e| KdError::io(path, e))?;
     let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes))
         .map_err(|e| record_error(path, e))?;
-    spec.init(seed, device)
+    fresh
         .try_load_record(record)
         .map_err(|e| record_error(path, e))
+}
+
+/// Saves a net's weights as burnpack, atomically.
+pub fn save_model(model: &Net, path: &Path) -> Result<()> {
+    save_record(model, path)
+}
+
+/// Loads weights saved by [`save_model`] into a net of `spec` on `device`.
+pub fn load_model(spec: &ModelSpec, seed: u64, path: &Path, device: &Device) -> Result<Net> {
+    load_record(spec.init(seed, device), path)
 }
 
 /// Restores the state saved in `path` into `fresh` (an optimizer built from the run's spec).
@@ -59,9 +71,9 @@ pub fn load_optimizer(fresh: ModuleOptimizer, path: &Path) -> Result<ModuleOptim
 
 /// Writes `epoch-N/` completely, then points `progress.json` at it, then drops older epochs:
 /// a kill at any moment leaves a consistent latest checkpoint.
-pub fn save_checkpoint(
+pub fn save_checkpoint<M: Module>(
     ckpt_dir: &Path,
-    model: &Net,
+    model: &M,
     optim: &ModuleOptimizer,
     progress: &Progress,
 ) -> Result<()> {
@@ -69,7 +81,7 @@ pub fn save_checkpoint(
     // From the eval-mode copy: on the autodiff device a BatchNorm's latest running-statistics
     // update sits in a per-thread buffer that `into_record` does not see until the next
     // forward (measured in models::layers' tests); `valid()` flushes it.
-    save_model(&model.valid(), &epoch_dir.join("model.bpk"))?;
+    save_record(&model.valid(), &epoch_dir.join("model.bpk"))?;
     let optim_path = epoch_dir.join("optim.bpk");
     let bytes = optim
         .into_bytes()

@@ -14,7 +14,9 @@ pub mod checkpoint;
 pub mod history;
 pub mod store;
 
-pub use checkpoint::{Progress, load_model, load_optimizer, save_checkpoint, save_model};
+pub use checkpoint::{
+    Progress, load_model, load_optimizer, load_record, save_checkpoint, save_model, save_record,
+};
 pub use history::{EpochMetrics, metrics_csv};
 pub use store::{
     BURN_VERSION, Manifest, RUN_FORMAT_VERSION, RunLock, RunStore, git_commit, read_json,

@@ -28,14 +28,15 @@ use burn::data::dataloader::DataLoaderBuilder;
 use burn::prelude::*;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::data::batch::images_tensor;
 use crate::data::{Batcher, ImageSet, IndexDataset, Splits};
 use crate::error::{KdError, Result};
-use crate::methods::{Distiller, StepCtx};
-use crate::models::Net;
+use crate::methods::{Distiller, FeatureShapes, StepCtx};
+use crate::models::{Net, Outputs};
 use crate::rng::{stream_rng, stream_seed};
 use crate::runs::{
     BURN_VERSION, EpochMetrics, Manifest, Progress, RunStore, git_commit, load_model,
-    load_optimizer, read_json, save_checkpoint,
+    load_optimizer, load_record, read_json, save_checkpoint,
 };
 
 pub use eval::{
@@ -45,7 +46,7 @@ pub use eval::{
 pub use graph::{Plan, PlannedRun, RunNode};
 pub use optim::{LrSchedule, OptimizerSpec};
 pub use spec::{Recipe, TrainSpec};
-pub use step::{StepInputs, StepStats, train_step};
+pub use step::{StepInputs, StepStats, Trainable, train_step};
 pub use teacher::TeacherStage;
 
 /// A finished run: the model (on the plain device) and its history.
@@ -261,13 +262,20 @@ impl Trainer {
         // One line per trained run (tests count them: a key is trained once per store).
         eprintln!("{label}: training run {key}");
         let ad = self.device.clone().autodiff();
+        let transfer = Arc::new(splits.train.subset(&spec.transfer));
+        if transfer.is_empty() {
+            return Err(KdError::Config(format!(
+                "run `{label}` has an empty transfer set"
+            )));
+        }
         let ckpt_dir = dir.join("checkpoint");
         let progress_path = ckpt_dir.join("progress.json");
         let (mut model, mut optim, mut progress) = match (progress_path.is_file(), self.resume) {
             (true, true) => {
                 let p: Progress = read_json(&progress_path)?;
                 let epoch_dir = ckpt_dir.join(format!("epoch-{}", p.epochs_done));
-                let model = load_model(&spec.model, spec.seed, &epoch_dir.join("model.bpk"), &ad)?;
+                let fresh = self.fresh_trainable(spec, teachers, &transfer, &ad)?;
+                let model = load_record(fresh, &epoch_dir.join("model.bpk"))?;
                 let optim = load_optimizer(spec.optimizer.build(), &epoch_dir.join("optim.bpk"))?;
                 eprintln!("{label}: resuming after epoch {}", p.epochs_done);
                 (model, optim, p)
@@ -287,7 +295,7 @@ impl Trainer {
                     wall_seconds: 0.0,
                 };
                 (
-                    spec.model.init(spec.seed, &ad),
+                    self.fresh_trainable(spec, teachers, &transfer, &ad)?,
                     spec.optimizer.build(),
                     fresh,
                 )
@@ -295,12 +303,6 @@ impl Trainer {
         };
         self.store.write_config(key, spec)?;
 
-        let transfer = Arc::new(splits.train.subset(&spec.transfer));
-        if transfer.is_empty() {
-            return Err(KdError::Config(format!(
-                "run `{label}` has an empty transfer set"
-            )));
-        }
         let teachers = TeacherStage::for_run(
             spec,
             teachers,
@@ -386,7 +388,7 @@ impl Trainer {
                 batches += 1;
                 bar.inc(1);
             }
-            let valid = model.valid();
+            let valid = model.net.valid();
             let norm = spec.normalize.as_ref();
             let val_errors = error_count(
                 &logits_of(&valid, &splits.validation, norm, &self.device),
@@ -429,7 +431,7 @@ impl Trainer {
         }
         bar.finish_and_clear();
 
-        let model = model.valid();
+        let model = model.net.valid();
         let manifest = Manifest {
             key: key.into(),
             label: label.into(),
@@ -455,6 +457,34 @@ impl Trainer {
             wall_seconds: progress.wall_seconds,
             reused: false,
         })
+    }
+
+    /// A freshly initialised student on `device` and, for methods that own parameters, those
+    /// parameters, sized by the feature shapes of the student and the teachers on one image.
+    fn fresh_trainable(
+        &self,
+        spec: &TrainSpec,
+        teachers: &[TrainedRun],
+        transfer: &ImageSet,
+        device: &Device,
+    ) -> Result<Trainable> {
+        let net = spec.model.init(spec.seed, device);
+        if !spec.method.needs().aux_params {
+            return Ok(Trainable::net(net));
+        }
+        let x = images_tensor(transfer, 0..1, spec.normalize.as_ref(), &self.device);
+        let shapes = |out: Outputs| -> Vec<(&'static str, [usize; 4])> {
+            out.features.iter().map(|(n, f)| (*n, f.dims())).collect()
+        };
+        let feature_shapes = FeatureShapes {
+            student: shapes(net.valid().forward(x.clone(), None)),
+            teachers: teachers
+                .iter()
+                .map(|t| shapes(t.model.forward(x.clone(), None)))
+                .collect(),
+        };
+        let aux = spec.method.init_aux(&feature_shapes, spec.seed, device)?;
+        Ok(Trainable { net, aux })
     }
 
     fn progress_bar(&self, label: &str, total: usize) -> ProgressBar {

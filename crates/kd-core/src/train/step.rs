@@ -2,13 +2,32 @@
 //! terms -> backward -> optimizer step -> the net's own after-step rule. Also what the benches
 //! time.
 
+use burn::module::Module;
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use rand::rngs::StdRng;
 
 use crate::data::Batch;
-use crate::methods::{Distiller, Method, StepCtx, StepIo, Tangents, TeacherSignals};
+use crate::methods::{AuxParams, Distiller, Method, StepCtx, StepIo, Tangents, TeacherSignals};
 use crate::models::{ModelSpec, Net, Outputs};
+
+/// What one optimizer trains: the student net and the parameters its method owns (empty for
+/// most methods). Checkpoints keep both; a finished run keeps the net.
+#[derive(Module, Debug)]
+pub struct Trainable {
+    pub net: Net,
+    pub aux: AuxParams,
+}
+
+impl Trainable {
+    /// The net alone, with no method-owned parameters.
+    pub fn net(net: Net) -> Self {
+        Trainable {
+            net,
+            aux: AuxParams::default(),
+        }
+    }
+}
 
 /// What one optimisation step reports.
 #[derive(Debug, Clone)]
@@ -29,11 +48,12 @@ pub struct StepInputs<'a> {
 
 /// One optimisation step of `model` (on the autodiff device) on `inputs`: forward with dropout
 /// from `dropout` (or, with tangents, a forward-mode pass giving the logits and `J v`), the
-/// method's loss terms, backward, optimizer step at rate `lr`, then [`Net::after_step`]. Reads
-/// back all statistics at once (one device sync per step).
+/// method's loss terms, backward, optimizer step at rate `lr` (net and method-owned parameters
+/// together), then [`Net::after_step`]. Reads back all statistics at once (one device sync per
+/// step).
 #[allow(clippy::too_many_arguments)]
 pub fn train_step(
-    model: Net,
+    model: Trainable,
     optim: &mut ModuleOptimizer,
     model_spec: &ModelSpec,
     method: &Method,
@@ -41,12 +61,13 @@ pub fn train_step(
     ctx: &mut StepCtx,
     dropout: &mut StdRng,
     lr: f64,
-) -> (Net, StepStats) {
+) -> (Trainable, StepStats) {
     let batch = inputs.batch;
     let b = batch.labels.dims()[0];
     let (outputs, student_jvp) = match inputs.tangents {
         Some(t) => {
             let (logits, jv) = model
+                .net
                 .forward_jvp(batch.images.clone(), t.directions.clone())
                 .expect("validated: the student supports forward mode");
             let outputs = Outputs {
@@ -55,7 +76,7 @@ pub fn train_step(
             };
             (outputs, Some(jv))
         }
-        None => (model.forward(batch.images.clone(), Some(dropout)), None),
+        None => (model.net.forward(batch.images.clone(), Some(dropout)), None),
     };
     let io = StepIo {
         images: &batch.images,
@@ -64,6 +85,7 @@ pub fn train_step(
         student_jvp: student_jvp.as_ref(),
         teachers: inputs.teachers,
         tangents: inputs.tangents,
+        aux: &model.aux,
     };
     let terms = method.loss_terms(&io, ctx);
     let hits = outputs
@@ -81,7 +103,11 @@ pub fn train_step(
     let mut values = crate::tensors::floats(Tensor::cat(parts, 0));
     let correct = values.pop().expect("hits were appended");
     let grads = GradientsParams::from_grads(terms.total().backward(), &model);
-    let model = optim.step(lr, model, grads).after_step(model_spec);
+    let Trainable { net, aux } = optim.step(lr, model, grads);
+    let model = Trainable {
+        net: net.after_step(model_spec),
+        aux,
+    };
     (
         model,
         StepStats {

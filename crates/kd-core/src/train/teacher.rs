@@ -14,6 +14,7 @@ use rand::Rng;
 use rand::rngs::StdRng;
 
 use crate::data::{Batch, ImageSet, Normalization};
+use crate::methods::Distiller;
 use crate::methods::{Tangents, TeacherSignals};
 use crate::models::Net;
 use crate::train::{TrainSpec, TrainedRun, logits_of};
@@ -31,22 +32,26 @@ enum Source {
 /// The teachers of one run, ready to answer per batch.
 pub struct TeacherStage {
     sources: Vec<Source>,
+    /// Hand the teachers' named features to the method (live teachers only).
+    features: bool,
     /// The (first) teacher, for the `J v` of methods that need tangents.
     tangent_teacher: Option<Net>,
 }
 
 impl TeacherStage {
     /// Prepares `teachers` (each a net in eval mode with its input normalisation) for a run on
-    /// `transfer`: their logits are computed once when `cache` (the run's images never change),
-    /// live per batch otherwise; the first teacher also gives `J v` when `tangents`. `device` is
-    /// the plain device.
+    /// `transfer`: their logits are computed once when `cache` (the run's images never change)
+    /// and no `features` are asked for, live per batch otherwise; the first teacher also gives
+    /// `J v` when `tangents`. `device` is the plain device.
     pub fn new(
         teachers: Vec<(Net, Option<Normalization>)>,
         cache: bool,
         tangents: bool,
+        features: bool,
         transfer: &ImageSet,
         device: &Device,
     ) -> TeacherStage {
+        let cache = cache && !features;
         let tangent_teacher = tangents
             .then(|| teachers.first().map(|(net, _)| net.clone()))
             .flatten();
@@ -65,6 +70,7 @@ impl TeacherStage {
             .collect();
         TeacherStage {
             sources,
+            features,
             tangent_teacher,
         }
     }
@@ -83,29 +89,51 @@ impl TeacherStage {
             .map(|t| (t.model.clone(), t.spec.normalize.clone()))
             .collect();
         let cache = spec.augment.is_identity() && !force_live;
-        TeacherStage::new(nets, cache, spec.method.needs_tangents(), transfer, device)
+        let needs = spec.method.needs();
+        TeacherStage::new(
+            nets,
+            cache,
+            needs.tangents,
+            needs.teacher_features,
+            transfer,
+            device,
+        )
     }
 
-    /// Each teacher's logits for `batch`, on the batch's (training) device.
+    /// Each teacher's logits (and, when asked for, named features) for `batch`, on the
+    /// batch's (training) device.
     pub fn signals(&self, batch: &Batch) -> Vec<TeacherSignals> {
         let device = batch.images.device();
         self.sources
             .iter()
-            .map(|source| {
-                let logits = match source {
-                    Source::Cached { logits, classes } => {
-                        let k = *classes;
-                        let mut rows = Vec::with_capacity(batch.indices.len() * k);
-                        for &i in &batch.indices {
-                            rows.extend_from_slice(&logits[i * k..(i + 1) * k]);
-                        }
-                        Tensor::from_data(TensorData::new(rows, [batch.indices.len(), k]), &device)
+            .map(|source| match source {
+                Source::Cached { logits, classes } => {
+                    let k = *classes;
+                    let mut rows = Vec::with_capacity(batch.indices.len() * k);
+                    for &i in &batch.indices {
+                        rows.extend_from_slice(&logits[i * k..(i + 1) * k]);
                     }
-                    Source::Live(net) => {
-                        net.logits(batch.images.clone().inner()).to_device(&device)
+                    let shape = [batch.indices.len(), k];
+                    TeacherSignals {
+                        logits: Tensor::from_data(TensorData::new(rows, shape), &device),
+                        features: Vec::new(),
                     }
-                };
-                TeacherSignals { logits }
+                }
+                Source::Live(net) => {
+                    let out = net.forward(batch.images.clone().inner(), None);
+                    let features = match self.features {
+                        true => out
+                            .features
+                            .into_iter()
+                            .map(|(n, f)| (n, f.to_device(&device)))
+                            .collect(),
+                        false => Vec::new(),
+                    };
+                    TeacherSignals {
+                        logits: out.logits.to_device(&device),
+                        features,
+                    }
+                }
             })
             .collect()
     }
