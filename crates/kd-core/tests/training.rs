@@ -10,7 +10,7 @@ use kd_core::methods::{Ensemble, HardLabels, Hints, Method, SoftTargets};
 use kd_core::models::{Activation, CnnLayer, MlpConfig, Net, PlainCnnConfig};
 use kd_core::runs::{EpochMetrics, RunStore};
 use kd_core::tensors::floats;
-use kd_core::train::{LrSchedule, OptimizerSpec, Recipe, TrainSpec, TrainedRun, Trainer};
+use kd_core::train::{LrSchedule, OptimizerSpec, Recipe, RunNode, TrainSpec, TrainedRun, Trainer};
 
 fn splits() -> Splits {
     let info = dataset_info("mnist-10k").unwrap();
@@ -297,6 +297,22 @@ fn diverging_run_stops_with_epoch_and_batch() {
         "{msg}"
     );
     assert!(!dir.path().join(s.key()).join("manifest.json").exists());
+    // Recorded: asked again (another process, another invocation), the same error comes back
+    // at once instead of a second training.
+    let again = trainer(dir.path())
+        .train("diverging again", &s, &splits, &[])
+        .unwrap_err();
+    let KdError::NonFiniteLoss {
+        epoch: e2,
+        batch: b2,
+        run,
+        ..
+    } = &again
+    else {
+        panic!("expected the recorded divergence, got {again}");
+    };
+    assert_eq!((e2, b2), (epoch, batch));
+    assert_eq!(run, "diverging again");
 }
 
 #[test]
@@ -323,12 +339,36 @@ fn bad_specs_are_rejected_before_training() {
     s.teachers = vec!["a".into(), "b".into()];
     let err = s.validate().unwrap_err().to_string();
     assert!(err.contains("exactly one teacher"), "{err}");
+    // Colour statistics for grey digits.
+    let mut s = spec(&splits, MlpConfig::plain(&[784, 10]), 1);
+    s.normalize = Some(dataset_info("cifar10").unwrap().normalize());
+    let err = trainer(dir.path())
+        .train("x", &s, &splits, &[])
+        .unwrap_err();
+    assert!(err.to_string().contains("3 means"), "{err}");
+    // A net built for CIFAR on 28x28 digits.
+    let mut s = spec(&splits, MlpConfig::plain(&[784, 10]), 1);
+    s.model = PlainCnnConfig {
+        input: [3, 32, 32],
+        ..small_cnn(&splits, [4, 8])
+    }
+    .into();
+    let err = trainer(dir.path())
+        .train("x", &s, &splits, &[])
+        .unwrap_err();
+    assert!(err.to_string().contains("built for other inputs"), "{err}");
+    assert!(
+        !dir.path().join(s.key()).exists(),
+        "nothing written for a rejected run"
+    );
 }
 
 /// A small teacher and the soft-target student spec distilling it on 200 images.
 fn teacher_and_student(splits: &Splits, t: &Trainer) -> (TrainedRun, TrainSpec) {
+    let norm = dataset_info("mnist-10k").unwrap().normalize();
     let mut teacher_spec = spec(splits, MlpConfig::plain(&[784, 64, 10]), 2);
     teacher_spec.seed = 1;
+    teacher_spec.normalize = Some(norm.clone());
     let teacher = t.train("teacher", &teacher_spec, splits, &[]).unwrap();
     let mut student = spec(splits, MlpConfig::plain(&[784, 32, 10]), 2);
     student.transfer = Subset::Stratified {
@@ -336,6 +376,7 @@ fn teacher_and_student(splits: &Splits, t: &Trainer) -> (TrainedRun, TrainSpec) 
         seed: 3,
     };
     student.repeats = 5;
+    student.normalize = Some(norm);
     student.method = Method::SoftTargets(SoftTargets {
         temperature: 4.0,
         hard_weight: 0.1,
@@ -396,7 +437,8 @@ fn live_and_cached_teachers_train_identically() {
     let mut batched = Vec::new();
     for start in (0..200).step_by(64) {
         let end = (start + 64).min(200);
-        let x = kd_core::data::batch::images_tensor(&set, start..end, None, &device);
+        let norm = teacher.spec.normalize.as_ref();
+        let x = kd_core::data::batch::images_tensor(&set, start..end, norm, &device);
         batched.extend(floats(m.forward(x.flatten(1, 3), None)));
     }
     let worst = chunked
@@ -427,6 +469,7 @@ fn augmented_students_distil_live_and_ensembles_take_several_teachers() {
     // An ensemble of two teachers of different seeds.
     let mut second_spec = spec(&splits, MlpConfig::plain(&[784, 64, 10]), 2);
     second_spec.seed = 2;
+    second_spec.normalize = student.normalize.clone();
     let second = t.train("teacher 2", &second_spec, &splits, &[]).unwrap();
     let mut ensemble = student.clone();
     ensemble.augment = Augment::none();
@@ -455,18 +498,30 @@ fn augmented_students_distil_live_and_ensembles_take_several_teachers() {
 }
 
 #[test]
-fn a_process_loads_each_run_once() {
+fn a_process_loads_each_teacher_once() {
     let splits = splits();
-    let s = spec(&splits, MlpConfig::plain(&[784, 16, 10]), 1);
     let dir = tempfile::tempdir().unwrap();
     let t = trainer(dir.path());
-    let first = t.train("x", &s, &splits, &[]).unwrap();
-    // The store is gone, yet the same trainer still has the run: it never reloads it.
-    std::fs::remove_dir_all(dir.path().join(&first.key)).unwrap();
-    let again = t.train("x again", &s, &splits, &[]).unwrap();
-    assert!(again.reused);
-    assert_eq!(again.label, "x again");
-    assert_eq!(weights(&first), weights(&again));
+    let teacher = RunNode::new(
+        "teacher",
+        spec(&splits, MlpConfig::plain(&[784, 16, 10]), 1),
+        vec![],
+    );
+    let student = |seed| {
+        let mut s = spec(&splits, MlpConfig::plain(&[784, 8, 10]), 1);
+        s.method = Method::SoftTargets(SoftTargets {
+            temperature: 2.0,
+            hard_weight: 0.1,
+        });
+        s.seed = seed;
+        RunNode::new(format!("student {seed}"), s, vec![teacher.clone()])
+    };
+    t.obtain(&student(1), &splits).unwrap();
+    // The teacher's files are gone, yet the second student gets it: from memory, not disk.
+    std::fs::remove_dir_all(dir.path().join(teacher.key())).unwrap();
+    let second = t.obtain(&student(2), &splits).unwrap();
+    assert_eq!(second.spec.teachers, vec![teacher.key()]);
+    assert_eq!(t.training_time().0, 3);
 }
 
 #[test]

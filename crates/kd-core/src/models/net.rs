@@ -49,6 +49,18 @@ impl ModelSpec {
         }
     }
 
+    /// Whether the net takes `[channels, rows, cols]` images (an MLP: as many values as its
+    /// input width).
+    pub fn accepts(&self, shape: [usize; 3]) -> bool {
+        match self {
+            ModelSpec::Mlp(c) => c.widths.first() == Some(&shape.iter().product()),
+            ModelSpec::PlainCnn(c) => c.input == shape,
+            ModelSpec::ResNet(c) => c.input == shape,
+            ModelSpec::LeNet(c) => c.input == shape,
+            ModelSpec::Nin(c) => c.input == shape,
+        }
+    }
+
     /// Whether training draws dropout masks (and so forward-mode passes, which run without
     /// dropout, would not see the net that is trained).
     pub fn has_dropout(&self) -> bool {

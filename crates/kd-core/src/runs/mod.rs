@@ -19,6 +19,6 @@ pub use checkpoint::{
 };
 pub use history::{EpochMetrics, metrics_csv};
 pub use store::{
-    BURN_VERSION, Manifest, RUN_FORMAT_VERSION, RunLock, RunStore, git_commit, read_json,
+    BURN_VERSION, Diverged, Manifest, RUN_FORMAT_VERSION, RunLock, RunStore, git_commit, read_json,
     write_json,
 };

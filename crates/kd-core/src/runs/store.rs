@@ -27,6 +27,48 @@ pub struct RunStore {
     pub root: PathBuf,
 }
 
+/// Where a run stopped on a non-finite loss (see [`RunStore::record_divergence`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Diverged {
+    pub epoch: usize,
+    pub batch: usize,
+    pub term: String,
+    /// The loss value as text (`NaN`, `inf`: JSON has no such numbers).
+    pub value: String,
+}
+
+impl Diverged {
+    /// From a [`KdError::NonFiniteLoss`]; `None` for any other error.
+    pub fn from_error(e: &KdError) -> Option<Diverged> {
+        match e {
+            KdError::NonFiniteLoss {
+                epoch,
+                batch,
+                term,
+                value,
+                ..
+            } => Some(Diverged {
+                epoch: *epoch,
+                batch: *batch,
+                term: term.clone(),
+                value: value.to_string(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// The error a request for the diverged run `label` gets.
+    pub fn error(&self, label: &str) -> KdError {
+        KdError::NonFiniteLoss {
+            run: label.into(),
+            epoch: self.epoch,
+            batch: self.batch,
+            term: self.term.clone(),
+            value: self.value.parse().unwrap_or(f64::NAN),
+        }
+    }
+}
+
 /// Holds a run's lock (see [`RunStore::lock`]) until dropped.
 #[derive(Debug)]
 pub struct RunLock {
@@ -115,6 +157,22 @@ impl RunStore {
         write_json(&dir.join("manifest.json"), manifest)?;
         let _ = std::fs::remove_dir_all(dir.join("checkpoint"));
         Ok(())
+    }
+
+    /// Records that training `key` stopped on a non-finite loss (`diverged.json`): training is
+    /// deterministic, so the key would diverge again; later requests get the same error
+    /// without training it.
+    pub fn record_divergence(&self, key: &str, diverged: &Diverged) -> Result<()> {
+        write_json(&self.dir(key).join("diverged.json"), diverged)
+    }
+
+    /// How `key` diverged, if it did.
+    pub fn divergence(&self, key: &str) -> Result<Option<Diverged>> {
+        let path = self.dir(key).join("diverged.json");
+        if !path.is_file() {
+            return Ok(None);
+        }
+        read_json(&path).map(Some)
     }
 
     /// The manifest of a completed run, if there is one.

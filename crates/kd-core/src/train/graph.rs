@@ -77,6 +77,8 @@ pub struct PlannedRun {
     pub teachers: Vec<String>,
     /// Complete in the run store (it will be loaded, not trained).
     pub stored: bool,
+    /// Recorded in the store as diverged (it will not be trained again).
+    pub diverged: bool,
     /// Images the run's training passes over: epochs x repeats x transfer-set size.
     pub samples: usize,
     /// Trainable parameters of the model.
@@ -106,11 +108,16 @@ impl Plan {
 
     /// The plan as text: one line per run (its teachers by key), then the totals.
     pub fn render(&self) -> String {
-        let to_train: Vec<&PlannedRun> = self.runs.iter().filter(|r| !r.stored).collect();
+        let to_train: Vec<&PlannedRun> = self
+            .runs
+            .iter()
+            .filter(|r| !r.stored && !r.diverged)
+            .collect();
+        let diverged = self.runs.iter().filter(|r| r.diverged).count();
         let mut out = format!(
-            "{} runs: {} stored, {} to train (work {:.1} G parameter-samples)\n",
+            "{} runs: {} stored, {diverged} diverged, {} to train (work {:.1} G parameter-samples)\n",
             self.runs.len(),
-            self.runs.len() - to_train.len(),
+            self.runs.len() - to_train.len() - diverged,
             to_train.len(),
             to_train.iter().map(|r| r.work()).sum::<f64>()
         );
@@ -127,7 +134,11 @@ impl Plan {
             out.push_str(&format!(
                 "{:<16}  {:<8}  {:>10}  {:>10}  {:>8.2}  {}{}\n",
                 r.key,
-                if r.stored { "stored" } else { "train" },
+                match (r.stored, r.diverged) {
+                    (true, _) => "stored",
+                    (_, true) => "diverged",
+                    _ => "train",
+                },
                 r.samples,
                 r.params,
                 r.work(),
@@ -140,13 +151,17 @@ impl Plan {
 }
 
 impl Trainer {
-    /// The trained run of `node`: its teachers first (recursively; each key trained or loaded
-    /// once per process), then the node itself.
+    /// The trained run of `node`: its teachers first (recursively; each teacher trained or
+    /// loaded once per process and kept for its other students), then the node itself.
     pub fn obtain(&self, node: &RunNode, splits: &Splits) -> Result<TrainedRun> {
         let teachers = node
             .teachers
             .iter()
-            .map(|t| self.obtain(t, splits))
+            .map(|t| {
+                let run = self.obtain(t, splits)?;
+                self.keep(&run);
+                Ok(run)
+            })
             .collect::<Result<Vec<_>>>()?;
         self.train(&node.label, &node.spec, splits, &teachers)
     }
@@ -165,6 +180,7 @@ impl Trainer {
         };
         let key = spec.key();
         let stored = store.completed(&key)?.is_some();
+        let diverged = store.divergence(&key)?.is_some();
         let model = spec.model.init(spec.seed, &self.device);
         let transfer = splits.train.subset(&spec.transfer).len();
         plan.lock().expect("plan poisoned").record(PlannedRun {
@@ -172,10 +188,12 @@ impl Trainer {
             label: label.into(),
             teachers: spec.teachers.clone(),
             stored,
+            diverged,
             samples: spec.epochs * spec.repeats * transfer,
             params: trainable_params(&model),
         });
-        if stored {
+        if stored || diverged {
+            // The real run, or its recorded divergence (the error the experiments handle).
             return Ok(None);
         }
         let empty = |epoch| EpochMetrics {
@@ -317,6 +335,9 @@ mod tests {
             "nothing was trained"
         );
         let text = plan.render();
-        assert!(text.contains("2 runs: 1 stored, 1 to train"), "{text}");
+        assert!(
+            text.contains("2 runs: 1 stored, 0 diverged, 1 to train"),
+            "{text}"
+        );
     }
 }

@@ -35,7 +35,7 @@ use crate::methods::{Distiller, FeatureShapes, StepCtx};
 use crate::models::{Net, Outputs};
 use crate::rng::{stream_rng, stream_seed};
 use crate::runs::{
-    BURN_VERSION, EpochMetrics, Manifest, Progress, RunStore, git_commit, load_model,
+    BURN_VERSION, Diverged, EpochMetrics, Manifest, Progress, RunStore, git_commit, load_model,
     load_optimizer, load_record, read_json, save_checkpoint,
 };
 
@@ -105,7 +105,9 @@ pub struct Trainer {
     /// Run every teacher live even where its logits could be cached (for testing that the two
     /// give the same training; not part of the run key, since they do).
     pub force_live_teachers: bool,
-    /// Runs this process has trained or loaded, by key: each is loaded once per process.
+    /// Teachers this process has obtained, by key: each is loaded once per process. (Only
+    /// teachers: a student is usually asked for once, and keeping every model would hold
+    /// gigabytes over a long invocation.)
     loaded: Mutex<HashMap<String, TrainedRun>>,
     /// Planning (`--plan`): record every requested run instead of training it.
     plan: Option<Mutex<Plan>>,
@@ -164,29 +166,7 @@ impl Trainer {
         splits: &Splits,
         teachers: &[TrainedRun],
     ) -> Result<TrainedRun> {
-        spec.validate()?;
-        if spec.splits != splits.fingerprint() {
-            return Err(KdError::Config(format!(
-                "run `{label}` was specified for other data than it is given"
-            )));
-        }
-        let given: Vec<&str> = teachers.iter().map(|t| t.key.as_str()).collect();
-        if spec.teachers != given {
-            return Err(KdError::Config(format!(
-                "run `{label}` names teachers {:?} but was given {given:?}",
-                spec.teachers
-            )));
-        }
-        if let Some(t) = teachers
-            .iter()
-            .find(|t| !spec.augment.is_identity() && t.spec.normalize != spec.normalize)
-        {
-            return Err(KdError::Config(format!(
-                "run `{label}`: a live teacher sees the student's batch, but teacher `{}` was \
-                 trained with another input normalisation",
-                t.label
-            )));
-        }
+        check_run(label, spec, splits, teachers)?;
         let key = spec.key();
         if let Some(run) = self.memoised(&key, label) {
             return Ok(run);
@@ -196,18 +176,28 @@ impl Trainer {
             (Some(run), _) => run,
             (None, Some(manifest)) => self.load_completed(label, spec, manifest)?,
             (None, None) => {
+                if let Some(d) = self.store.divergence(&key)? {
+                    return Err(d.error(label));
+                }
                 let _lock = self.store.lock(&key, label)?;
                 // Another process may have finished it while this one waited for the lock.
+                if let Some(d) = self.store.divergence(&key)? {
+                    return Err(d.error(label));
+                }
                 match self.store.completed(&key)? {
                     Some(manifest) => self.load_completed(label, spec, manifest)?,
-                    None => self.run(label, spec, &key, splits, teachers)?,
+                    None => match self.run(label, spec, &key, splits, teachers) {
+                        Ok(run) => run,
+                        Err(e) => {
+                            if let Some(d) = Diverged::from_error(&e) {
+                                self.store.record_divergence(&key, &d)?;
+                            }
+                            return Err(e);
+                        }
+                    },
                 }
             }
         };
-        self.loaded
-            .lock()
-            .expect("run memo poisoned")
-            .insert(key, run.clone());
         self.note_use(&run);
         Ok(run)
     }
@@ -221,6 +211,14 @@ impl Trainer {
         })?;
         self.note_use(&run);
         Some(run)
+    }
+
+    /// Keeps `run` for the rest of the process (see [`Trainer::obtain`]).
+    fn keep(&self, run: &TrainedRun) {
+        self.loaded
+            .lock()
+            .expect("run memo poisoned")
+            .insert(run.key.clone(), run.clone());
     }
 
     fn note_use(&self, run: &TrainedRun) {
@@ -500,6 +498,61 @@ impl Trainer {
         bar.set_message(label.to_string());
         bar
     }
+}
+
+/// Everything about a run that can be checked before its directory is touched: the spec
+/// itself, that it fits the data it is given (model input shape, normalisation channels) and
+/// that its teachers are the ones it names and can serve it.
+fn check_run(
+    label: &str,
+    spec: &TrainSpec,
+    splits: &Splits,
+    teachers: &[TrainedRun],
+) -> Result<()> {
+    spec.validate()?;
+    if spec.splits != splits.fingerprint() {
+        return Err(KdError::Config(format!(
+            "run `{label}` was specified for other data than it is given"
+        )));
+    }
+    let shape = splits.input_shape();
+    if !spec.model.accepts(shape) {
+        return Err(KdError::Config(format!(
+            "run `{label}`: {} was built for other inputs than these {shape:?} images",
+            spec.model.describe()
+        )));
+    }
+    if let Some(n) = &spec.normalize {
+        n.validate(shape[0])?;
+    }
+    let given: Vec<&str> = teachers.iter().map(|t| t.key.as_str()).collect();
+    if spec.teachers != given {
+        return Err(KdError::Config(format!(
+            "run `{label}` names teachers {:?} but was given {given:?}",
+            spec.teachers
+        )));
+    }
+    // A teacher may run on the student's batch (live logits, features, tangents), which is
+    // normalised the student's way: one normalisation for both, always.
+    if let Some(t) = teachers.iter().find(|t| t.spec.normalize != spec.normalize) {
+        return Err(KdError::Config(format!(
+            "run `{label}`: teacher `{}` was trained with another input normalisation than its \
+             student; give both the same",
+            t.label
+        )));
+    }
+    if spec.method.needs_tangents()
+        && let Some(t) = teachers.iter().find(|t| !Net::supports_jvp(&t.spec.model))
+    {
+        return Err(KdError::Config(format!(
+            "run `{label}`: method `{}` needs the teacher's input derivatives in forward mode, \
+             which {} (teacher `{}`) does not implement",
+            spec.method.describe(),
+            t.spec.model.describe(),
+            t.label
+        )));
+    }
+    Ok(())
 }
 
 /// Passes per epoch over a transfer set of `n` images so that an epoch holds about as many

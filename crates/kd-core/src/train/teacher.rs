@@ -4,7 +4,8 @@
 //! eval mode on the plain device (no tape, BatchNorm on running statistics, no dropout). When
 //! every epoch sees the same images (no augmentation) the teacher's logits over the transfer set
 //! are computed once and looked up by sample index instead: an optimisation only, which gives
-//! exactly the same training (tested). Sobolev's tangents (random directions and the teacher's
+//! the same training up to the teacher's float rounding
+//! (every count identical, every float within 1e-5 relative; tested). Sobolev's tangents (random directions and the teacher's
 //! `J v` along them) are always computed on the batch.
 
 use std::sync::Arc;
@@ -178,7 +179,92 @@ pub fn unit_directions(n: usize, d: usize, rng: &mut StdRng) -> Vec<f32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::{Augment, Batcher};
+    use crate::models::{CnnLayer, PlainCnnConfig};
+    use crate::tensors::floats;
+    use burn::data::dataloader::batcher::Batcher as _;
     use rand::SeedableRng;
+    use std::sync::Mutex;
+
+    fn images() -> ImageSet {
+        let mut rng = StdRng::seed_from_u64(9);
+        ImageSet {
+            channels: 1,
+            rows: 8,
+            cols: 8,
+            num_classes: 3,
+            pixels: (0..6 * 64).map(|_| rng.random::<u8>()).collect(),
+            labels: (0..6).map(|i| (i % 3) as u8).collect(),
+        }
+    }
+
+    #[test]
+    fn a_live_teacher_sees_the_augmented_batch_in_eval_mode() {
+        let plain = Device::flex();
+        let set = Arc::new(images());
+        // A BatchNorm teacher, its running statistics moved off their initial values by a
+        // few training-mode forwards: eval mode must use them, per image.
+        let cnn = PlainCnnConfig {
+            input: [1, 8, 8],
+            layers: vec![CnnLayer::Conv(4), CnnLayer::Pool],
+            classes: 3,
+        };
+        let ad = plain.clone().autodiff();
+        let trained = cnn.init(1, &ad);
+        let x = crate::data::batch::images_tensor(&set, 0..6, None, &ad);
+        for _ in 0..3 {
+            let _ = trained.forward(x.clone().mul_scalar(3.0).add_scalar(1.0), None);
+        }
+        let teacher = crate::models::Net::PlainCnn(trained).valid();
+        let batcher = Batcher {
+            set: set.clone(),
+            augment: Augment::translate(2),
+            normalize: None,
+            rng: Arc::new(Mutex::new(StdRng::seed_from_u64(4))),
+        };
+        let batch = batcher.batch(vec![5, 0, 3, 1], &ad);
+        let live = TeacherStage::new(
+            vec![(teacher.clone(), None)],
+            false,
+            false,
+            false,
+            &set,
+            &plain,
+        );
+        let got = floats(live.signals(&batch)[0].logits.clone());
+        let expect = floats(teacher.logits(batch.images.clone().inner()));
+        assert_eq!(got, expect);
+        // Eval mode: each image's logits do not depend on the rest of the batch.
+        for k in 0..4 {
+            let one = batch.images.clone().inner().narrow(0, k, 1);
+            let alone = floats(teacher.logits(one));
+            for c in 0..3 {
+                assert!(
+                    (alone[c] - got[k * 3 + c]).abs() < 1e-5,
+                    "{alone:?} vs {got:?}"
+                );
+            }
+        }
+        // The cached table holds the un-augmented images' logits: not what this batch shows.
+        let cached = TeacherStage::new(
+            vec![(teacher.clone(), None)],
+            true,
+            false,
+            false,
+            &set,
+            &plain,
+        );
+        let table = floats(cached.signals(&batch)[0].logits.clone());
+        let direct = logits_of(&teacher, &set, None, &plain);
+        assert_eq!(&table[0..3], &direct[15..18]);
+        assert!(table.iter().zip(&got).any(|(a, b)| (a - b).abs() > 1e-3));
+        // Asking for features forces live logits, and hands the features over.
+        let with_features =
+            TeacherStage::new(vec![(teacher, None)], true, false, true, &set, &plain);
+        let signals = with_features.signals(&batch);
+        assert_eq!(floats(signals[0].logits.clone()), got);
+        assert!(signals[0].feature("pool1").is_some());
+    }
 
     #[test]
     fn directions_are_unit_and_seeded() {
