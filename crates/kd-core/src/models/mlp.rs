@@ -133,6 +133,11 @@ fn param<const D: usize>(t: Tensor<D>, id: u64) -> Param<Tensor<D>> {
     Param::initialized(ParamId::from(id), t)
 }
 
+/// Names of the hidden-layer features an MLP hands out (deeper layers are not tapped).
+pub const HIDDEN_NAMES: [&str; 8] = [
+    "hidden1", "hidden2", "hidden3", "hidden4", "hidden5", "hidden6", "hidden7", "hidden8",
+];
+
 #[derive(Module, Debug)]
 pub struct Mlp {
     pub layers: Vec<Linear>,
@@ -148,8 +153,19 @@ impl Mlp {
     /// Logits. With `dropout` (the training stream) units are dropped and the survivors scaled
     /// by 1/(1-p) ("inverted" dropout, so inference needs no rescaling); without, it is the
     /// deterministic inference pass.
-    pub fn forward(&self, x: Tensor<2>, mut dropout: Option<&mut StdRng>) -> Tensor<2> {
+    pub fn forward(&self, x: Tensor<2>, dropout: Option<&mut StdRng>) -> Tensor<2> {
+        self.forward_features(x, dropout).0
+    }
+
+    /// Logits and the hidden layers' activations (after the nonlinearity, before dropout), as
+    /// `("hidden1", [B, D, 1, 1])`, ... for the first [`HIDDEN_NAMES`] hidden layers.
+    pub fn forward_features(
+        &self,
+        x: Tensor<2>,
+        mut dropout: Option<&mut StdRng>,
+    ) -> (Tensor<2>, Vec<(&'static str, Tensor<4>)>) {
         let mut h = x;
+        let mut features = Vec::new();
         if let Some(rng) = dropout.as_deref_mut() {
             h = apply_dropout(h, self.input_dropout, rng);
         }
@@ -158,12 +174,16 @@ impl Mlp {
             h = layer.forward(h);
             if i < last {
                 h = self.activation.apply(h);
+                if let Some(name) = HIDDEN_NAMES.get(i) {
+                    let [b, d] = h.dims();
+                    features.push((*name, h.clone().reshape([b, d, 1, 1])));
+                }
                 if let Some(rng) = dropout.as_deref_mut() {
                     h = apply_dropout(h, self.hidden_dropout, rng);
                 }
             }
         }
-        h
+        (h, features)
     }
 
     /// Rescales every unit's incoming weight vector whose L2 norm exceeds `max_norm` onto the
@@ -307,6 +327,23 @@ mod tests {
         let a: Vec<f32> = floats(m.forward(x.clone(), None));
         let b: Vec<f32> = floats(m.forward(x, None));
         assert_eq!(a, b);
+    }
+
+    #[test]
+    fn hidden_features_are_the_activations() {
+        let device = Device::flex();
+        let m = MlpConfig::plain(&[6, 5, 4, 3]).init(0, &device);
+        let x = Tensor::<2>::from_data(
+            TensorData::new((0..12).map(|i| i as f32 / 7.0 - 0.5).collect(), [2, 6]),
+            &device,
+        );
+        let (logits, features) = m.forward_features(x.clone(), None);
+        assert_eq!(floats(logits), floats(m.forward(x.clone(), None)));
+        let names: Vec<&str> = features.iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, vec!["hidden1", "hidden2"]);
+        assert_eq!(features[0].1.dims(), [2, 5, 1, 1]);
+        let h1 = activation::relu(m.layers[0].forward(x));
+        assert_eq!(floats(features[0].1.clone()), floats(h1));
     }
 
     #[test]

@@ -113,10 +113,10 @@ impl Net {
     /// stream) the nets that use dropout draw their masks from it.
     pub fn forward(&self, x: Tensor<4>, dropout: Option<&mut StdRng>) -> Outputs {
         match self {
-            Net::Mlp(m) => Outputs {
-                logits: m.forward(x.flatten(1, 3), dropout),
-                features: Vec::new(),
-            },
+            Net::Mlp(m) => {
+                let (logits, features) = m.forward_features(x.flatten(1, 3), dropout);
+                Outputs { logits, features }
+            }
             Net::PlainCnn(m) => m.forward(x, dropout),
             Net::ResNet(m) => m.forward(x, dropout),
             Net::LeNet(m) => m.forward(x, dropout),
