@@ -13,14 +13,22 @@ use std::sync::Once;
 /// global pool (Burn's flex backend computes there). Call before any tensor work; later calls
 /// are no-ops.
 pub fn flush_denormals() {
+    flush_denormals_with_threads(None);
+}
+
+/// [`flush_denormals`], building Rayon's global pool with `threads` threads (default: one per
+/// core) — for benchmarks that pin the thread count.
+pub fn flush_denormals_with_threads(threads: Option<usize>) {
     static INIT: Once = Once::new();
     INIT.call_once(|| {
         set_ftz_daz();
+        let mut pool = rayon::ThreadPoolBuilder::new().start_handler(|_| set_ftz_daz());
+        if let Some(n) = threads {
+            pool = pool.num_threads(n);
+        }
         // Fails only if the global pool was already built, in which case its threads keep
         // their default mode (slower, same results).
-        let _ = rayon::ThreadPoolBuilder::new()
-            .start_handler(|_| set_ftz_daz())
-            .build_global();
+        let _ = pool.build_global();
     });
 }
 

@@ -14,6 +14,7 @@
 
 pub mod eval;
 pub mod graph;
+pub mod harness;
 pub mod optim;
 pub mod sobolev;
 pub mod spec;

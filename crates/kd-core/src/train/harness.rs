@@ -1,0 +1,130 @@
+//! One training step, repeatable on a fixed set of images: what the criterion benches and
+//! `kd-bench` time. It runs the loop's own pieces — the batcher (with its augmentation), the
+//! teacher stage, [`train_step`] — so a bench measures what training costs.
+
+use std::sync::{Arc, Mutex};
+
+use burn::data::dataloader::batcher::Batcher as _;
+use burn::optim::ModuleOptimizer;
+use burn::prelude::*;
+use rand::rngs::StdRng;
+
+use crate::data::{Augment, Batcher, ImageSet};
+use crate::methods::{Distiller, Method, StepCtx};
+use crate::models::{ModelSpec, Net};
+use crate::rng::stream_rng;
+use crate::train::{OptimizerSpec, StepInputs, StepStats, TeacherStage, Trainable, train_step};
+
+/// How the teachers' logits reach the step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TeacherMode {
+    /// Looked up in a table computed once (what the loop does without augmentation).
+    Cached,
+    /// A teacher forward pass on every batch.
+    Live,
+}
+
+/// A student, its optimizer and teachers, and a batcher over `batch_size` images.
+pub struct StepHarness {
+    model: ModelSpec,
+    method: Method,
+    net: Option<Trainable>,
+    optim: ModuleOptimizer,
+    lr: f64,
+    stage: TeacherStage,
+    batcher: Batcher,
+    batch_size: usize,
+    device: Device,
+    dropout: StdRng,
+    tangent: StdRng,
+    method_rng: StdRng,
+}
+
+impl StepHarness {
+    /// Steps of `model` trained by `method` with `optimizer` on the first `batch_size` images
+    /// of `set` (each step re-batches them through `augment`), distilling `teachers` (eval-mode
+    /// nets on the plain device) as `mode` says. `device` is the plain device.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        model: &ModelSpec,
+        method: &Method,
+        optimizer: &OptimizerSpec,
+        set: &ImageSet,
+        batch_size: usize,
+        augment: Augment,
+        teachers: &[Net],
+        mode: TeacherMode,
+        device: &Device,
+    ) -> crate::Result<StepHarness> {
+        model.validate()?;
+        method.validate()?;
+        let ad = device.clone().autodiff();
+        let set = Arc::new(set.select(&(0..batch_size.min(set.len())).collect::<Vec<_>>()));
+        let needs = method.needs();
+        let stage = TeacherStage::new(
+            teachers.iter().map(|t| (t.clone(), None)).collect(),
+            mode == TeacherMode::Cached,
+            needs.tangents,
+            needs.teacher_features,
+            &set,
+            device,
+        );
+        Ok(StepHarness {
+            model: model.clone(),
+            method: method.clone(),
+            net: Some(Trainable::net(model.init(1, &ad))),
+            optim: optimizer.build(),
+            lr: optimizer.base_lr(),
+            stage,
+            batcher: Batcher {
+                set: set.clone(),
+                augment,
+                normalize: None,
+                rng: Arc::new(Mutex::new(stream_rng(1, "augment", 0))),
+            },
+            batch_size: set.len(),
+            device: ad,
+            dropout: stream_rng(1, "dropout", 0),
+            tangent: stream_rng(1, "tangent", 0),
+            method_rng: stream_rng(1, "method", 0),
+        })
+    }
+
+    /// One step (batch, teacher stage, forward, backward, optimizer); the statistics are read
+    /// back to the host, so the work is done when it returns.
+    pub fn step(&mut self) -> StepStats {
+        let batch = self
+            .batcher
+            .batch((0..self.batch_size).collect(), &self.device);
+        let signals = self.stage.signals(&batch);
+        let tangents = self.stage.tangents(&batch, &mut self.tangent);
+        let mut ctx = StepCtx {
+            epoch: 0,
+            epochs: 1,
+            iter: 0,
+            iters: 1,
+            rng: &mut self.method_rng,
+        };
+        let inputs = StepInputs {
+            batch: &batch,
+            teachers: &signals,
+            tangents: tangents.as_ref(),
+        };
+        let net = self
+            .net
+            .take()
+            .expect("the harness holds its net between steps");
+        let (next, stats) = train_step(
+            net,
+            &mut self.optim,
+            &self.model,
+            &self.method,
+            inputs,
+            &mut ctx,
+            &mut self.dropout,
+            self.lr,
+        );
+        self.net = Some(next);
+        stats
+    }
+}
