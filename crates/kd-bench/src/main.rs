@@ -427,10 +427,15 @@ fn run_ops(cli: &Cli) -> Result<()> {
         .iter()
         .filter(|o| cli.only.is_empty() || cli.only.iter().any(|n| n == o.name))
         .collect();
-    let names: Vec<&str> = selected.iter().map(|o| o.name).collect();
+    // Prototypes (`-im2col`) have no twin.
+    let names: Vec<&str> = selected
+        .iter()
+        .map(|o| o.name)
+        .filter(|n| !n.ends_with("-im2col"))
+        .collect();
     let torch = match &cli.python {
-        Some(p) => Some(time_torch(p, cli, &names)?),
-        None => None,
+        Some(p) if !names.is_empty() => Some(time_torch(p, cli, &names)?),
+        _ => None,
     };
     let machine = kd_core::perf::machine_description();
     let mut table = Table::new(&[

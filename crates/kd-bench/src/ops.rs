@@ -23,6 +23,12 @@ enum Kind {
         cout: usize,
         size: usize,
     },
+    /// The same 3x3 conv composed as im2col (shifted slices) + one GEMM: a prototype.
+    ConvIm2col {
+        cin: usize,
+        cout: usize,
+        size: usize,
+    },
     BatchNorm {
         channels: usize,
         size: usize,
@@ -47,6 +53,11 @@ pub fn ops() -> Vec<Op> {
         what,
         kind: Kind::Conv { cin, cout, size },
     };
+    let im2col = |name, what, cin, cout, size| Op {
+        name,
+        what,
+        kind: Kind::ConvIm2col { cin, cout, size },
+    };
     vec![
         conv(
             "conv3-16@32",
@@ -54,6 +65,27 @@ pub fn ops() -> Vec<Op> {
             3,
             16,
             32,
+        ),
+        im2col(
+            "conv16-16@32-im2col",
+            "3x3 conv 16->16 at 32x32 as im2col + GEMM (prototype, ours only)",
+            16,
+            16,
+            32,
+        ),
+        im2col(
+            "conv32-32@16-im2col",
+            "3x3 conv 32->32 at 16x16 as im2col + GEMM (prototype, ours only)",
+            32,
+            32,
+            16,
+        ),
+        im2col(
+            "conv128-128@8-im2col",
+            "3x3 conv 128->128 at 8x8 as im2col + GEMM (prototype, ours only)",
+            128,
+            128,
+            8,
         ),
         conv(
             "conv16-16@32",
@@ -139,7 +171,9 @@ pub fn time_op(op: &Op, batch: usize, warmup: usize, steps: usize) -> (f64, f64,
     let ad = Device::flex().autodiff();
     let mut build = LayerBuilder::new(1, &ad);
     let shape = match op.kind {
-        Kind::Conv { cin, size, .. } => vec![batch, cin, size, size],
+        Kind::Conv { cin, size, .. } | Kind::ConvIm2col { cin, size, .. } => {
+            vec![batch, cin, size, size]
+        }
         Kind::BatchNorm { channels, size }
         | Kind::Relu { channels, size }
         | Kind::MaxPool { channels, size } => vec![batch, channels, size, size],
@@ -154,7 +188,7 @@ pub fn time_op(op: &Op, batch: usize, warmup: usize, steps: usize) -> (f64, f64,
         if grad { t.require_grad() } else { t }
     };
     let conv = match op.kind {
-        Kind::Conv { cin, cout, .. } => {
+        Kind::Conv { cin, cout, .. } | Kind::ConvIm2col { cin, cout, .. } => {
             Some(build.conv2d(ConvSpec::new(cin, cout, 3).padding(1), Init::PytorchDefault))
         }
         _ => None,
@@ -185,6 +219,10 @@ pub fn time_op(op: &Op, batch: usize, warmup: usize, steps: usize) -> (f64, f64,
                 let x4: Tensor<4> = x.reshape([shape[0], shape[1], shape[2], shape[3]]);
                 let y4 = match op.kind {
                     Kind::Conv { .. } => conv.expect("a conv op").forward(x4),
+                    Kind::ConvIm2col { .. } => {
+                        let c = conv.expect("a conv op");
+                        conv3x3_im2col(x4, c.weight.val(), c.bias.map(|b| b.val()))
+                    }
                     Kind::BatchNorm { .. } => norm.expect("a norm op").forward(x4),
                     Kind::Relu { .. } => burn::tensor::activation::relu(x4),
                     Kind::MaxPool { .. } => max_pool(x4, 2, 2, false),
@@ -227,4 +265,30 @@ pub fn unknown(name: &str, known: &[&str]) -> KdError {
         "unknown op `{name}`; choose from: {}",
         known.join(", ")
     ))
+}
+
+/// A 3x3, stride-1, padding-1 convolution as im2col + one GEMM, from differentiable Burn ops:
+/// the nine shifted views of the zero-padded input (channel-major, batch inner) stacked into
+/// `[Cin*9, B*H*W]`, multiplied by the weight as `[Cout, Cin*9]`. Its weight gradient is then
+/// one GEMM too, `dY [Cout, B*H*W] x cols^T`.
+pub fn conv3x3_im2col(x: Tensor<4>, weight: Tensor<4>, bias: Option<Tensor<1>>) -> Tensor<4> {
+    let [b, cin, h, w] = x.dims();
+    let cout = weight.dims()[0];
+    let xp = x
+        .swap_dims(0, 1)
+        .pad((1, 1, 1, 1), burn::tensor::ops::PadMode::Constant(0.0));
+    let mut views = Vec::with_capacity(9);
+    for ky in 0..3 {
+        for kx in 0..3 {
+            views.push(xp.clone().slice([0..cin, 0..b, ky..ky + h, kx..kx + w]));
+        }
+    }
+    // [Cin, 9, B, H, W]: row index cin * 9 + (ky * 3 + kx), as the weight's [Cout, Cin, 3, 3].
+    let cols = Tensor::stack::<5>(views, 1).reshape([cin * 9, b * h * w]);
+    let y = weight.reshape([cout, cin * 9]).matmul(cols);
+    let y = match bias {
+        Some(bias) => y + bias.reshape([cout, 1]),
+        None => y,
+    };
+    y.reshape([cout, b, h, w]).swap_dims(0, 1)
 }
