@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use burn::prelude::Device;
 use clap::Parser;
-use kd_core::data::{Augment, ImageSet};
+use kd_core::data::Augment;
 use kd_core::methods::{HardLabels, LogitMatch, Method, Sobolev, SoftTargets};
 use kd_core::models::{
     Activation, CnnBook, LeNetConfig, MlpConfig, ModelSpec, Net, PlainCnnConfig, ResNetConfig,
@@ -20,9 +20,8 @@ use kd_core::models::{
 use kd_core::report::chart::bar_chart;
 use kd_core::report::{MeanStd, Table};
 use kd_core::train::OptimizerSpec;
-use kd_core::train::harness::{StepHarness, TeacherMode};
+use kd_core::train::harness::{StepHarness, TeacherMode, noise_images};
 use kd_core::{KdError, Result};
-use rand::Rng;
 
 mod ops;
 
@@ -225,21 +224,6 @@ fn cases() -> Vec<Case> {
             cifar,
         ),
     ]
-}
-
-/// Seeded noise images: a step's cost does not depend on the pixels.
-fn noise_images(shape: [usize; 3], n: usize) -> ImageSet {
-    let mut rng = kd_core::rng::stream_rng(1, "bench-images", 0);
-    ImageSet {
-        channels: shape[0],
-        rows: shape[1],
-        cols: shape[2],
-        num_classes: 10,
-        pixels: (0..n * shape.iter().product::<usize>())
-            .map(|_| rng.random::<u8>())
-            .collect(),
-        labels: (0..n).map(|i| (i % 10) as u8).collect(),
-    }
 }
 
 fn median(mut v: Vec<f64>) -> f64 {

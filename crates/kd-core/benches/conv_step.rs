@@ -10,26 +10,14 @@ mod common;
 
 use common::{BATCH, TeacherMode, step_bench};
 use criterion::{Criterion, criterion_group, criterion_main};
-use kd_core::data::{Augment, ImageSet};
+use kd_core::data::Augment;
 use kd_core::methods::{HardLabels, Method};
 use kd_core::models::{CnnBook, ModelSpec, PlainCnnConfig, ResNetConfig, Shortcut};
-use rand::Rng;
-
-fn noise_images(n: usize) -> ImageSet {
-    let mut rng = kd_core::rng::stream_rng(1, "bench-images", 0);
-    ImageSet {
-        channels: 3,
-        rows: 32,
-        cols: 32,
-        num_classes: 10,
-        pixels: (0..n * 3 * 32 * 32).map(|_| rng.random::<u8>()).collect(),
-        labels: (0..n).map(|i| (i % 10) as u8).collect(),
-    }
-}
+use kd_core::train::harness::noise_images;
 
 fn benches(c: &mut Criterion) {
     kd_core::perf::flush_denormals();
-    let set = noise_images(BATCH);
+    let set = noise_images([3, 32, 32], BATCH);
     let input = [3, 32, 32];
     let hard = Method::HardLabels(HardLabels {});
     let cases: [(&str, ModelSpec); 3] = [

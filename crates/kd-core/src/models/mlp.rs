@@ -2,7 +2,6 @@
 //! constraint on each unit's incoming weights: the architecture of Hinton et al. (2015)'s MNIST
 //! nets (after Srivastava et al. 2014's dropout nets).
 
-use burn::module::{Param, ParamId};
 use burn::nn::Linear;
 use burn::prelude::*;
 use burn::tensor::activation;
@@ -10,6 +9,7 @@ use rand::Rng;
 use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 
+use crate::models::layers::{dropout as apply_dropout, param};
 use crate::rng::stream_rng;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -127,12 +127,6 @@ impl MlpConfig {
     }
 }
 
-/// A parameter with a fixed id, trainable when created on an autodiff device.
-fn param<const D: usize>(t: Tensor<D>, id: u64) -> Param<Tensor<D>> {
-    let t = if t.is_autodiff() { t.require_grad() } else { t };
-    Param::initialized(ParamId::from(id), t)
-}
-
 /// Names of the hidden-layer features an MLP hands out (deeper layers are not tapped).
 pub const HIDDEN_NAMES: [&str; 8] = [
     "hidden1", "hidden2", "hidden3", "hidden4", "hidden5", "hidden6", "hidden7", "hidden8",
@@ -218,27 +212,6 @@ fn clip_columns(w: Tensor<2>, c: f64) -> Tensor<2> {
     } else {
         clipped
     }
-}
-
-/// Multiplies by a fresh Bernoulli(1-p) mask scaled by 1/(1-p).
-fn apply_dropout(h: Tensor<2>, p: f64, rng: &mut StdRng) -> Tensor<2> {
-    if p <= 0.0 {
-        return h;
-    }
-    let dims = h.dims();
-    let keep_scale = (1.0 / (1.0 - p)) as f32;
-    let p32 = p as f32;
-    let mask: Vec<f32> = (0..dims[0] * dims[1])
-        .map(|_| {
-            if rng.random::<f32>() < p32 {
-                0.0
-            } else {
-                keep_scale
-            }
-        })
-        .collect();
-    let mask = Tensor::from_data(TensorData::new(mask, dims), &h.device().inner());
-    h * mask
 }
 
 #[cfg(test)]

@@ -15,6 +15,23 @@ use crate::models::{ModelSpec, Net};
 use crate::rng::stream_rng;
 use crate::train::{OptimizerSpec, StepInputs, StepStats, TeacherStage, Trainable, train_step};
 
+/// `n` images of `shape` (`[channels, rows, cols]`) of seeded noise, labels cycling over 10
+/// classes: a step's cost does not depend on the pixels.
+pub fn noise_images(shape: [usize; 3], n: usize) -> ImageSet {
+    use rand::Rng;
+    let mut rng = stream_rng(1, "bench-images", 0);
+    ImageSet {
+        channels: shape[0],
+        rows: shape[1],
+        cols: shape[2],
+        num_classes: 10,
+        pixels: (0..n * shape.iter().product::<usize>())
+            .map(|_| rng.random::<u8>())
+            .collect(),
+        labels: (0..n).map(|i| (i % 10) as u8).collect(),
+    }
+}
+
 /// How the teachers' logits reach the step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TeacherMode {
