@@ -67,15 +67,6 @@ struct Case {
     mode: TeacherMode,
 }
 
-fn mlp_sgd() -> OptimizerSpec {
-    OptimizerSpec::Sgd {
-        lr: 0.01,
-        momentum: 0.9,
-        nesterov: true,
-        weight_decay: 0.0,
-    }
-}
-
 fn conv_sgd() -> OptimizerSpec {
     OptimizerSpec::Sgd {
         lr: 0.01,
@@ -108,7 +99,7 @@ fn cases() -> Vec<Case> {
             what,
             model: model.clone(),
             method: method.clone(),
-            optimizer: mlp_sgd(),
+            optimizer: OptimizerSpec::nesterov_sgd(0.01),
             input: digits,
             augment: Augment::none(),
             teacher: teacher.cloned(),

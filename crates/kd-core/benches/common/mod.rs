@@ -15,15 +15,6 @@ pub use kd_core::train::harness::TeacherMode;
 
 pub const BATCH: usize = 128;
 
-pub fn sgd() -> OptimizerSpec {
-    OptimizerSpec::Sgd {
-        lr: 0.01,
-        momentum: 0.9,
-        nesterov: true,
-        weight_decay: 0.0,
-    }
-}
-
 /// Benches one optimisation step of a `model` net trained by `method` on the first `BATCH`
 /// images of `set` (`augment` applied when building each batch), with `teachers` (eval-mode
 /// nets on the plain device). The batch and the teacher stage's work are part of each step.
@@ -41,7 +32,7 @@ pub fn step_bench(
     let mut harness = StepHarness::new(
         model,
         method,
-        &sgd(),
+        &OptimizerSpec::nesterov_sgd(0.01),
         set,
         BATCH,
         augment,

@@ -22,10 +22,9 @@ use crate::KdError;
 const POOL_NAMES: [&str; 8] = [
     "pool1", "pool2", "pool3", "pool4", "pool5", "pool6", "pool7", "pool8",
 ];
-/// Names of the hidden fully connected layers' outputs (after ReLU), as flat features.
-const HIDDEN_NAMES: [&str; 8] = [
-    "hidden1", "hidden2", "hidden3", "hidden4", "hidden5", "hidden6", "hidden7", "hidden8",
-];
+/// The hidden fully connected layers' outputs (after ReLU) are flat features named like an
+/// MLP's.
+use crate::models::mlp::HIDDEN_NAMES;
 
 /// One entry of a plain CNN's layer list (the classifier is not listed: it is implied by
 /// `classes`).

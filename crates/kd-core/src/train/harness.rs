@@ -7,13 +7,14 @@ use std::sync::{Arc, Mutex};
 use burn::data::dataloader::batcher::Batcher as _;
 use burn::optim::ModuleOptimizer;
 use burn::prelude::*;
-use rand::rngs::StdRng;
 
 use crate::data::{Augment, Batcher, ImageSet};
-use crate::methods::{Distiller, Method, StepCtx};
+use crate::methods::{Distiller, Method};
 use crate::models::{ModelSpec, Net};
 use crate::rng::stream_rng;
-use crate::train::{OptimizerSpec, StepInputs, StepStats, TeacherStage, Trainable, train_step};
+use crate::train::{
+    OptimizerSpec, Position, StepStats, StepStreams, TeacherStage, Trainable, step_with_teachers,
+};
 
 /// `n` images of `shape` (`[channels, rows, cols]`) of seeded noise, labels cycling over 10
 /// classes: a step's cost does not depend on the pixels.
@@ -52,9 +53,7 @@ pub struct StepHarness {
     batcher: Batcher,
     batch_size: usize,
     device: Device,
-    dropout: StdRng,
-    tangent: StdRng,
-    method_rng: StdRng,
+    streams: StepStreams,
 }
 
 impl StepHarness {
@@ -101,9 +100,7 @@ impl StepHarness {
             },
             batch_size: set.len(),
             device: ad,
-            dropout: stream_rng(1, "dropout", 0),
-            tangent: stream_rng(1, "tangent", 0),
-            method_rng: stream_rng(1, "method", 0),
+            streams: StepStreams::for_epoch(1, 0),
         })
     }
 
@@ -113,32 +110,25 @@ impl StepHarness {
         let batch = self
             .batcher
             .batch((0..self.batch_size).collect(), &self.device);
-        let signals = self.stage.signals(&batch);
-        let tangents = self.stage.tangents(&batch, &mut self.tangent);
-        let mut ctx = StepCtx {
+        let at = Position {
             epoch: 0,
             epochs: 1,
             iter: 0,
             iters: 1,
-            rng: &mut self.method_rng,
-        };
-        let inputs = StepInputs {
-            batch: &batch,
-            teachers: &signals,
-            tangents: tangents.as_ref(),
         };
         let net = self
             .net
             .take()
             .expect("the harness holds its net between steps");
-        let (next, stats) = train_step(
+        let (next, stats) = step_with_teachers(
             net,
             &mut self.optim,
             &self.model,
             &self.method,
-            inputs,
-            &mut ctx,
-            &mut self.dropout,
+            &self.stage,
+            &batch,
+            &mut self.streams,
+            at,
             self.lr,
         );
         self.net = Some(next);

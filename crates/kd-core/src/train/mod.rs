@@ -32,7 +32,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::data::batch::images_tensor;
 use crate::data::{Batcher, ImageSet, IndexDataset, Splits};
 use crate::error::{KdError, Result};
-use crate::methods::{Distiller, FeatureShapes, StepCtx};
+use crate::methods::{Distiller, FeatureShapes};
 use crate::models::{Net, Outputs};
 use crate::rng::{stream_rng, stream_seed};
 use crate::runs::{
@@ -47,7 +47,9 @@ pub use eval::{
 pub use graph::{Plan, PlannedRun, RunNode};
 pub use optim::{LrSchedule, OptimizerSpec};
 pub use spec::{Recipe, TrainSpec};
-pub use step::{StepInputs, StepStats, Trainable, train_step};
+pub use step::{
+    Position, StepInputs, StepStats, StepStreams, Trainable, step_with_teachers, train_step,
+};
 pub use teacher::TeacherStage;
 
 /// A finished run: the model (on the plain device) and its history.
@@ -333,9 +335,7 @@ impl Trainer {
                     samples: transfer.len(),
                     repeats: spec.repeats,
                 });
-            let mut tangent_rng = stream_rng(spec.seed, "tangent", epoch);
-            let mut method_rng = stream_rng(spec.seed, "method", epoch);
-            let mut dropout = stream_rng(spec.seed, "dropout", epoch);
+            let mut streams = StepStreams::for_epoch(spec.seed, epoch);
             let mut sums = vec![0.0f64; term_names.len()];
             let (mut correct, mut seen, mut batches, mut lr) = (0.0f64, 0usize, 0usize, 0.0);
             for (iter, batch) in loader.iter().enumerate() {
@@ -343,28 +343,21 @@ impl Trainer {
                 lr = spec
                     .schedule
                     .lr(spec.optimizer.base_lr(), epoch, iter, iters, spec.epochs);
-                let signals = teachers.signals(&batch);
-                let tangents = teachers.tangents(&batch, &mut tangent_rng);
-                let mut ctx = StepCtx {
+                let at = Position {
                     epoch,
                     epochs: spec.epochs,
                     iter,
                     iters,
-                    rng: &mut method_rng,
                 };
-                let inputs = StepInputs {
-                    batch: &batch,
-                    teachers: &signals,
-                    tangents: tangents.as_ref(),
-                };
-                let (next, stats) = train_step(
+                let (next, stats) = step_with_teachers(
                     model,
                     &mut optim,
                     &spec.model,
                     &spec.method,
-                    inputs,
-                    &mut ctx,
-                    &mut dropout,
+                    &teachers,
+                    &batch,
+                    &mut streams,
+                    at,
                     lr,
                 );
                 model = next;

@@ -10,6 +10,8 @@ use rand::rngs::StdRng;
 use crate::data::Batch;
 use crate::methods::{AuxParams, Distiller, Method, StepCtx, StepIo, Tangents, TeacherSignals};
 use crate::models::{ModelSpec, Net, Outputs};
+use crate::rng::stream_rng;
+use crate::train::TeacherStage;
 
 /// What one optimizer trains: the student net and the parameters its method owns (empty for
 /// most methods). Checkpoints keep both; a finished run keeps the net.
@@ -37,6 +39,72 @@ pub struct StepStats {
     /// Correctly classified samples of the batch (training mode, i.e. with dropout).
     pub correct: f32,
     pub batch_size: usize,
+}
+
+/// A run's random streams for one epoch: dropout masks, tangent directions, the method's own.
+pub struct StepStreams {
+    pub dropout: StdRng,
+    pub tangent: StdRng,
+    pub method: StdRng,
+}
+
+impl StepStreams {
+    pub fn for_epoch(seed: u64, epoch: usize) -> Self {
+        StepStreams {
+            dropout: stream_rng(seed, "dropout", epoch),
+            tangent: stream_rng(seed, "tangent", epoch),
+            method: stream_rng(seed, "method", epoch),
+        }
+    }
+}
+
+/// Where a step is in training (all from 0).
+#[derive(Debug, Clone, Copy)]
+pub struct Position {
+    pub epoch: usize,
+    pub epochs: usize,
+    pub iter: usize,
+    pub iters: usize,
+}
+
+/// One step of `batch` as training runs it: the teacher stage's signals and tangents, then
+/// [`train_step`]. The training loop and the benches' harness both step through here.
+#[allow(clippy::too_many_arguments)]
+pub fn step_with_teachers(
+    model: Trainable,
+    optim: &mut ModuleOptimizer,
+    model_spec: &ModelSpec,
+    method: &Method,
+    stage: &TeacherStage,
+    batch: &Batch,
+    streams: &mut StepStreams,
+    at: Position,
+    lr: f64,
+) -> (Trainable, StepStats) {
+    let signals = stage.signals(batch);
+    let tangents = stage.tangents(batch, &mut streams.tangent);
+    let mut ctx = StepCtx {
+        epoch: at.epoch,
+        epochs: at.epochs,
+        iter: at.iter,
+        iters: at.iters,
+        rng: &mut streams.method,
+    };
+    let inputs = StepInputs {
+        batch,
+        teachers: &signals,
+        tangents: tangents.as_ref(),
+    };
+    train_step(
+        model,
+        optim,
+        model_spec,
+        method,
+        inputs,
+        &mut ctx,
+        &mut streams.dropout,
+        lr,
+    )
 }
 
 /// The batch and what the teacher stage said about it.
