@@ -3,6 +3,10 @@
 //! same cores with the same thread count, one after the other in one run. Writes
 //! `steps.csv` (ms per step and samples/s for both, the ratio) and `steps.svg` into `--out`.
 //!
+//! Each case is timed twice here: with Burn 0.22.1's own CPU kernels (`unpatched`, the state
+//! before issue 8) and with the kernels of the workspace's burn-flex patch (`ours`, the default
+//! build), so before and after come from the same sitting too.
+//!
 //! `scripts/bench_steps.sh` creates the PyTorch environment and runs this.
 
 use std::path::PathBuf;
@@ -50,6 +54,9 @@ struct Cli {
     /// of whole steps; writes ops.csv.
     #[arg(long)]
     ops: bool,
+    /// Skip timing with Burn's own kernels (the `unpatched` columns stay empty).
+    #[arg(long)]
+    no_unpatched: bool,
 }
 
 const BATCH: usize = 128;
@@ -263,6 +270,14 @@ fn time_ours(case: &Case, cli: &Cli) -> Result<f64> {
     Ok(median(times))
 }
 
+/// Runs `f` with the burn-flex patch's kernels on or off, and switches them back on after.
+fn with_patch<T>(enabled: bool, f: impl FnOnce() -> T) -> T {
+    burn_flex::kd_patch::set_patched_kernels(enabled);
+    let out = f();
+    burn_flex::kd_patch::set_patched_kernels(true);
+    out
+}
+
 /// Median milliseconds of each case (or op, with `--ops`) in the PyTorch twin, by name.
 fn time_torch(python: &PathBuf, cli: &Cli, names: &[&str]) -> Result<serde_json::Value> {
     let script = kd_core::fsio::workspace_root().join("scripts/torch_steps.py");
@@ -294,7 +309,7 @@ fn time_torch(python: &PathBuf, cli: &Cli, names: &[&str]) -> Result<serde_json:
 
 fn run(cli: Cli) -> Result<()> {
     // Before anything touches Rayon's global pool (Burn's flex computes there).
-    kd_core::perf::flush_denormals_with_threads(Some(cli.threads));
+    kd_core::perf::tune_process_with_threads(Some(cli.threads));
     if rayon::current_num_threads() != cli.threads {
         return Err(KdError::Config(format!(
             "could not run on {} threads (Rayon's pool has {})",
@@ -331,26 +346,36 @@ fn run(cli: Cli) -> Result<()> {
         "threads",
         "ours_ms",
         "ours_samples_per_s",
+        "unpatched_ms",
         "torch_ms",
         "torch_samples_per_s",
         "ratio_torch_over_ours",
+        "ratio_torch_over_unpatched",
         "machine",
     ]);
     let mut bars = Vec::new();
     for case in &selected {
-        let ours = time_ours(case, &cli)?;
+        let unpatched = if cli.no_unpatched {
+            None
+        } else {
+            Some(with_patch(false, || time_ours(case, &cli))?)
+        };
+        let ours = with_patch(true, || time_ours(case, &cli))?;
         let theirs = torch
             .as_ref()
             .and_then(|t| t.get(case.name))
             .and_then(|v| v.as_f64());
         let per_s = |ms: f64| format!("{:.0}", BATCH as f64 / (ms / 1e3));
         let ratio = theirs.map(|t| t / ours);
+        let ratio_unpatched = theirs.zip(unpatched).map(|(t, u)| t / u);
         eprintln!(
-            "{:<30} ours {:>9.2} ms  torch {:>9}  ratio {}",
+            "{:<30} ours {:>9.2} ms  unpatched {:>9}  torch {:>9}  ratio {} (unpatched {})",
             case.name,
             ours,
+            unpatched.map_or("-".into(), |u| format!("{u:.2} ms")),
             theirs.map_or("-".into(), |t| format!("{t:.2} ms")),
-            ratio.map_or("-".into(), |r| format!("{r:.2}x"))
+            ratio.map_or("-".into(), |r| format!("{r:.2}x")),
+            ratio_unpatched.map_or("-".into(), |r| format!("{r:.2}x"))
         );
         table.push(vec![
             case.name.into(),
@@ -359,20 +384,21 @@ fn run(cli: Cli) -> Result<()> {
             cli.threads.to_string(),
             format!("{ours:.3}"),
             per_s(ours),
+            unpatched.map_or(String::new(), |u| format!("{u:.3}")),
             theirs.map_or(String::new(), |t| format!("{t:.3}")),
             theirs.map_or(String::new(), per_s),
             ratio.map_or(String::new(), |r| format!("{r:.3}")),
+            ratio_unpatched.map_or(String::new(), |r| format!("{r:.3}")),
             machine.clone(),
         ]);
-        if let Some(r) = ratio {
-            bars.push((
-                case.name.to_string(),
-                MeanStd {
-                    mean: r,
-                    std: 0.0,
-                    n: 1,
-                },
-            ));
+        let bar = |mean| MeanStd {
+            mean,
+            std: 0.0,
+            n: 1,
+        };
+        if let (Some(r), Some(u)) = (ratio, ratio_unpatched) {
+            bars.push((format!("{} (Burn's kernels)", case.name), bar(u)));
+            bars.push((case.name.to_string(), bar(r)));
         }
     }
     table.write(&cli.out.join("steps.csv"))?;
@@ -421,6 +447,9 @@ fn run_ops(cli: &Cli) -> Result<()> {
         "ours_forward_ms",
         "ours_input_grad_ms",
         "ours_param_grad_ms",
+        "unpatched_forward_ms",
+        "unpatched_input_grad_ms",
+        "unpatched_param_grad_ms",
         "torch_forward_ms",
         "torch_input_grad_ms",
         "torch_param_grad_ms",
@@ -428,16 +457,23 @@ fn run_ops(cli: &Cli) -> Result<()> {
     ]);
     let fmt = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.3}"));
     for op in &selected {
-        let (fwd, dx, dw) = ops::time_op(op, BATCH, cli.warmup, cli.steps);
+        let (un_fwd, un_dx, un_dw) = if cli.no_unpatched {
+            (f64::NAN, f64::NAN, None)
+        } else {
+            with_patch(false, || ops::time_op(op, BATCH, cli.warmup, cli.steps))
+        };
+        let (fwd, dx, dw) = with_patch(true, || ops::time_op(op, BATCH, cli.warmup, cli.steps));
         let theirs = torch
             .as_ref()
             .and_then(|t| t.get(op.name))
             .and_then(|v| v.as_array());
         let at = |i: usize| theirs.and_then(|a| a.get(i)).and_then(|v| v.as_f64());
         eprintln!(
-            "{:<16} ours fwd {fwd:8.2} dx {dx:8.2} dw {:>8}   torch fwd {:>8} dx {:>8} dw {:>8}",
+            "{:<16} ours fwd {fwd:8.2} dx {dx:8.2} dw {:>8}   unpatched fwd {un_fwd:8.2} dx \
+             {un_dx:8.2} dw {:>8}   torch fwd {:>8} dx {:>8} dw {:>8}",
             op.name,
             fmt(dw),
+            fmt(un_dw),
             fmt(at(0)),
             fmt(at(1)),
             fmt(at(2))
@@ -450,6 +486,9 @@ fn run_ops(cli: &Cli) -> Result<()> {
             format!("{fwd:.3}"),
             format!("{dx:.3}"),
             fmt(dw),
+            format!("{un_fwd:.3}"),
+            format!("{un_dx:.3}"),
+            fmt(un_dw),
             fmt(at(0)),
             fmt(at(1)),
             fmt(at(2)),

@@ -16,7 +16,7 @@ use kd_core::models::{CnnBook, ModelSpec, PlainCnnConfig, ResNetConfig, Shortcut
 use kd_core::train::harness::noise_images;
 
 fn benches(c: &mut Criterion) {
-    kd_core::perf::flush_denormals();
+    kd_core::perf::tune_process();
     let set = noise_images([3, 32, 32], BATCH);
     let input = [3, 32, 32];
     let hard = Method::HardLabels(HardLabels {});

@@ -16,7 +16,7 @@ use kd_core::methods::{HardLabels, Method, SoftTargets};
 use kd_core::models::{Activation, MlpConfig, ModelSpec};
 
 fn benches(c: &mut Criterion) {
-    kd_core::perf::flush_denormals();
+    kd_core::perf::tune_process();
     let plain = Device::flex();
     let info = dataset_info("mnist-10k").expect("known dataset");
     let ds = load_dataset(&info, &Locations::standard(None)).expect("bundled mnist-10k");

@@ -16,7 +16,7 @@ use crate::train::Trainer;
 /// into one `error: ...` line on stderr and a non-zero exit status (never a panic).
 pub fn run_main<C: Parser>(run: impl FnOnce(C) -> Result<()>) -> ExitCode {
     let cli = C::parse();
-    crate::perf::flush_denormals();
+    crate::perf::tune_process();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
