@@ -30,6 +30,7 @@ compile_error!(
 );
 
 mod backend;
+pub mod kd_patch;
 mod layout;
 mod qtensor;
 mod strided_index;

@@ -90,6 +90,8 @@ pub(crate) fn float_storage_as_f32(tensor: &FlexTensor) -> Cow<'_, [f32]> {
 
 pub mod activation;
 pub mod attention;
+mod batch_norm;
+mod batch_norm_reference;
 pub mod binary;
 mod bool;
 pub mod cat;
@@ -97,6 +99,8 @@ pub mod comparison;
 #[macro_use]
 mod conv_common;
 pub mod conv;
+mod conv2d_gemm;
+mod conv2d_reference;
 pub mod conv_transpose;
 pub mod cumulative;
 pub mod deform_conv;

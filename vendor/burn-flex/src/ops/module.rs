@@ -2,14 +2,18 @@
 //!
 //! These operations power neural network modules like convolutions and pooling.
 
-use crate::ops::{conv, conv_transpose, deform_conv, interpolate, pool};
+use crate::ops::{
+    batch_norm, batch_norm_reference, conv, conv_transpose, conv2d_gemm, conv2d_reference,
+    deform_conv, interpolate, pool,
+};
 use crate::{Flex, FlexTensor, Layout};
 use burn_backend::{
     DType, Element, TensorMetadata,
     ops::{
-        AttentionModuleOptions, ConvOptions, ConvTransposeOptions, DeformConv2dBackward,
-        DeformConvOptions, FloatTensorOps, IntTensorOps, InterpolateMode, InterpolateOptions,
-        MaxPool2dBackward, MaxPool2dWithIndices, ModuleOps, conv::pad_asymmetric_conv_input,
+        AttentionModuleOptions, BatchNormTrain, BatchNormTrainBackward, ConvOptions,
+        ConvTransposeOptions, DeformConv2dBackward, DeformConvOptions, FloatTensorOps,
+        IntTensorOps, InterpolateMode, InterpolateOptions, MaxPool2dBackward, MaxPool2dWithIndices,
+        ModuleOps, conv::pad_asymmetric_conv_input,
     },
     tensor::{BoolTensor, FloatTensor, IntTensor},
 };
@@ -43,6 +47,67 @@ pub(crate) fn cast_from_f32<E: Element + Pod + Copy>(
 }
 
 impl ModuleOps<Flex> for Flex {
+    fn batch_norm(
+        x: FloatTensor<Flex>,
+        gamma: FloatTensor<Flex>,
+        beta: FloatTensor<Flex>,
+        mean: FloatTensor<Flex>,
+        variance: FloatTensor<Flex>,
+        epsilon: f64,
+    ) -> FloatTensor<Flex> {
+        if crate::kd_patch::patched_kernels()
+            && batch_norm::supports(&x, &[&gamma, &beta, &mean, &variance])
+        {
+            return batch_norm::batch_norm_f32(x, gamma, beta, mean, variance, epsilon);
+        }
+        batch_norm_reference::batch_norm(x, gamma, beta, mean, variance, epsilon)
+    }
+
+    fn batch_norm_train(
+        x: FloatTensor<Flex>,
+        gamma: FloatTensor<Flex>,
+        beta: FloatTensor<Flex>,
+        epsilon: f64,
+    ) -> BatchNormTrain<Flex> {
+        if crate::kd_patch::patched_kernels() && batch_norm::supports(&x, &[&gamma, &beta]) {
+            let (output, mean, variance) =
+                batch_norm::batch_norm_train_f32(x, gamma, beta, epsilon);
+            return BatchNormTrain::new(output, mean, variance);
+        }
+        batch_norm_reference::batch_norm_train(x, gamma, beta, epsilon)
+    }
+
+    fn batch_norm_train_backward(
+        x: FloatTensor<Flex>,
+        gamma: FloatTensor<Flex>,
+        mean: FloatTensor<Flex>,
+        variance: FloatTensor<Flex>,
+        epsilon: f64,
+        output_grad: FloatTensor<Flex>,
+    ) -> BatchNormTrainBackward<Flex> {
+        if crate::kd_patch::patched_kernels()
+            && batch_norm::supports(&x, &[&gamma, &mean, &variance, &output_grad])
+        {
+            let (x_grad, gamma_grad, beta_grad) = batch_norm::batch_norm_train_backward_f32(
+                x,
+                gamma,
+                mean,
+                variance,
+                epsilon,
+                output_grad,
+            );
+            return BatchNormTrainBackward::new(x_grad, gamma_grad, beta_grad);
+        }
+        batch_norm_reference::batch_norm_train_backward(
+            x,
+            gamma,
+            mean,
+            variance,
+            epsilon,
+            output_grad,
+        )
+    }
+
     fn conv1d(
         x: FloatTensor<Flex>,
         weight: FloatTensor<Flex>,
@@ -66,6 +131,9 @@ impl ModuleOps<Flex> for Flex {
         options: ConvOptions<2>,
     ) -> FloatTensor<Flex> {
         let (x, options) = pad_asymmetric_conv_input::<Flex, 2>(x, options);
+        if crate::kd_patch::patched_kernels() && conv2d_gemm::supports(&x, &weight, &options) {
+            return conv2d_gemm::conv2d_f32(x, weight, bias, &options);
+        }
         match x.dtype() {
             DType::F32 => conv::conv2d_f32(x, weight, bias, &options),
             DType::F64 => conv::conv2d_f64(x, weight, bias, &options),
@@ -73,6 +141,51 @@ impl ModuleOps<Flex> for Flex {
             DType::BF16 => conv::conv2d_bf16(x, weight, bias, &options),
             dtype => panic!("conv2d: unsupported dtype {:?}", dtype),
         }
+    }
+
+    fn conv2d_x_backward(
+        x: FloatTensor<Flex>,
+        weight: FloatTensor<Flex>,
+        output_grad: FloatTensor<Flex>,
+        options: ConvOptions<2>,
+    ) -> FloatTensor<Flex> {
+        if crate::kd_patch::patched_kernels() && conv2d_gemm::supports(&x, &weight, &options) {
+            return conv2d_gemm::conv2d_x_backward_f32(
+                x.layout().shape(),
+                weight,
+                output_grad,
+                &options,
+            );
+        }
+        conv2d_reference::conv2d_x_backward(x, weight, output_grad, options)
+    }
+
+    fn conv2d_weight_backward(
+        x: FloatTensor<Flex>,
+        weight: FloatTensor<Flex>,
+        output_grad: FloatTensor<Flex>,
+        options: ConvOptions<2>,
+    ) -> FloatTensor<Flex> {
+        if crate::kd_patch::patched_kernels() && conv2d_gemm::supports(&x, &weight, &options) {
+            return conv2d_gemm::conv2d_weight_backward_f32(
+                x,
+                weight.layout().shape(),
+                output_grad,
+                &options,
+            );
+        }
+        conv2d_reference::conv2d_weight_backward(x, weight, output_grad, options)
+    }
+
+    fn conv2d_bias_backward(
+        x: FloatTensor<Flex>,
+        bias: FloatTensor<Flex>,
+        output_grad: FloatTensor<Flex>,
+    ) -> FloatTensor<Flex> {
+        if crate::kd_patch::patched_kernels() && output_grad.dtype() == DType::F32 {
+            return conv2d_gemm::conv2d_bias_backward_f32(output_grad);
+        }
+        conv2d_reference::conv2d_bias_backward(x, bias, output_grad)
     }
 
     fn deform_conv2d(
