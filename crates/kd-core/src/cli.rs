@@ -10,7 +10,7 @@ use clap::{Args, Parser, ValueEnum};
 
 use crate::error::{KdError, Result};
 use crate::runs::RunStore;
-use crate::train::Trainer;
+use crate::train::{Shard, Trainer};
 
 /// The `main` of every paper binary: parses the command line, runs `run`, and turns an error
 /// into one `error: ...` line on stderr and a non-zero exit status (never a panic).
@@ -102,6 +102,29 @@ pub struct CommonArgs {
     /// teachers, a rough cost) and train nothing; no results are written.
     #[arg(long)]
     pub plan: bool,
+
+    /// With --plan: `text` (the default) or `slurm`, a Slurm script that trains the graph level
+    /// by level as job arrays of --shards tasks sharing --runs-dir, then writes the results.
+    #[arg(long, value_enum, default_value = "text", requires = "plan")]
+    pub emit: Emit,
+
+    /// With --emit slurm: tasks per job array [default: the widest level's run count, at most 64].
+    #[arg(long, value_name = "N", requires = "plan")]
+    pub shards: Option<usize>,
+
+    /// Train only shard I of N of the run graph: the runs whose key falls to this shard and
+    /// whose teachers are already in the run store. Several processes (or machines) sharing
+    /// --runs-dir finish the graph, each key trained once; then run without --shard to write
+    /// the results. No results are written by a sharded run.
+    #[arg(long, value_name = "I/N", conflicts_with = "plan")]
+    pub shard: Option<Shard>,
+}
+
+/// What `--plan` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Emit {
+    Text,
+    Slurm,
 }
 
 pub use crate::fsio::workspace_root;
@@ -120,8 +143,14 @@ impl CommonArgs {
         Ok((1..=n as u64).collect())
     }
 
+    /// Whether this invocation only walks the run graph (`--plan`, `--shard`): stand-in
+    /// models, no results written.
+    pub fn walks_graph_only(&self) -> bool {
+        self.plan || self.shard.is_some()
+    }
+
     pub fn out_dir(&self, paper: &str, default_dataset: &str) -> PathBuf {
-        if self.plan {
+        if self.walks_graph_only() {
             // Planning walks the experiments on stand-in models: their tables go to scratch.
             return std::env::temp_dir().join(format!("kd-plan-{paper}-{}", std::process::id()));
         }
@@ -143,22 +172,43 @@ impl CommonArgs {
         let mut trainer = Trainer::new(device, &self.device, RunStore::new(self.runs_dir()));
         trainer.resume = self.resume;
         trainer.progress = std::io::stderr().is_terminal();
-        Ok(if self.plan {
-            trainer.planning()
-        } else {
-            trainer
+        Ok(match (self.plan, self.shard) {
+            (_, Some(shard)) => trainer.sharded(shard),
+            (true, None) => trainer.planning(),
+            (false, None) => trainer,
         })
     }
 
-    /// When planning: prints the plan the experiments recorded, removes the scratch output
-    /// `out` and returns true (the caller stops there); otherwise false.
-    pub fn finish_plan(&self, trainer: &Trainer, out: &Path) -> bool {
+    /// When planning: prints the plan the experiments recorded (as text or a Slurm script);
+    /// when sharded: what this shard trained and what waits. Then removes the scratch output
+    /// `out` and returns true (the caller stops there); otherwise returns false.
+    pub fn finish_plan(&self, trainer: &Trainer, out: &Path) -> Result<bool> {
         let Some(plan) = trainer.plan() else {
-            return false;
+            return Ok(false);
         };
-        print!("{}", plan.render());
         let _ = std::fs::remove_dir_all(out);
-        true
+        match (trainer.shard(), self.emit) {
+            (Some(shard), _) => eprint!("{}", plan.shard_report(shard, &trainer.store)?),
+            (None, Emit::Text) => print!("{}", plan.render()),
+            (None, Emit::Slurm) => {
+                let widest = plan.levels().iter().map(Vec::len).max().unwrap_or(1);
+                let shards = self.shards.unwrap_or(widest.clamp(1, 64));
+                if shards == 0 {
+                    return Err(KdError::Config("--shards must be at least 1".into()));
+                }
+                let runs_dir = std::path::absolute(self.runs_dir())
+                    .map_err(|e| KdError::Config(format!("--runs-dir: {e}")))?;
+                print!(
+                    "{}",
+                    plan.slurm_script(
+                        &invocation_for_shards(),
+                        shards,
+                        &runs_dir.to_string_lossy()
+                    )
+                );
+            }
+        }
+        Ok(true)
     }
 
     pub fn runs_dir(&self) -> PathBuf {
@@ -187,6 +237,34 @@ impl CommonArgs {
             .filter(|k| self.only.iter().any(|o| o == k))
             .collect())
     }
+}
+
+/// This process's command line, the binary as an absolute path, without the flags a sharded
+/// task or the results job sets itself (`--plan`, `--emit`, `--shards`, `--shard`,
+/// `--runs-dir`).
+fn invocation_for_shards() -> Vec<String> {
+    const DROP: [&str; 1] = ["--plan"];
+    const DROP_WITH_VALUE: [&str; 4] = ["--emit", "--shards", "--shard", "--runs-dir"];
+    let mut words = std::env::args();
+    let binary = words.next().unwrap_or_default();
+    let binary = std::env::current_exe()
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or(binary);
+    let mut out = vec![binary];
+    while let Some(word) = words.next() {
+        let name = word.split_once('=').map_or(word.as_str(), |(n, _)| n);
+        if DROP.contains(&name) {
+            continue;
+        }
+        if DROP_WITH_VALUE.contains(&name) {
+            if !word.contains('=') {
+                words.next();
+            }
+            continue;
+        }
+        out.push(word);
+    }
+    out
 }
 
 /// The plain device a `--device` value names.

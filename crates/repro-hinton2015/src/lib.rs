@@ -71,7 +71,7 @@ pub fn run(args: &CommonArgs) -> kd_core::Result<()> {
         }
         eprintln!("{name}: done in {:.0} s", t0.elapsed().as_secs_f64());
     }
-    if args.finish_plan(&ctx.trainer, &out) {
+    if args.finish_plan(&ctx.trainer, &out)? {
         return Ok(());
     }
     let (runs_used, training_minutes) = ctx.training_time();

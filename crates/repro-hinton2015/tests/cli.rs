@@ -275,7 +275,10 @@ fn bad_flags_fail_with_a_message() {
         "{}",
         stderr(&o)
     );
-    let cases: [(&[&str], i32, &str); 5] = [
+    let cases: [(&[&str], i32, &str); 8] = [
+        (&["--shard", "3/2"], 2, "is not I/N with 1 <= I <= N"),
+        (&["--shard", "1/2", "--plan"], 2, "cannot be used with"),
+        (&["--emit", "slurm"], 2, "--plan"),
         (&["--device", "cuda:x"], 1, "not a device index"),
         (&["--only", "mnist-tabel"], 1, "choose from: mnist-table"),
         (&["--seeds", "0"], 1, "--seeds must be at least 1"),
@@ -289,4 +292,99 @@ fn bad_flags_fail_with_a_message() {
         assert!(!stderr(&o).contains("panicked"));
     }
     assert!(!out.exists());
+}
+
+#[test]
+fn shards_on_one_store_train_each_key_once_and_give_the_same_csvs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let only = ["--only", "mnist-table,temperature-sweep"];
+    let alone = run(smoke(&t.join("out-alone"), &t.join("runs-alone"), &only));
+    assert!(alone.status.success(), "{}", stderr(&alone));
+    let mut expected = trained_keys(&alone);
+    expected.sort();
+
+    // Both shards at once on one store, again while any run waits for a teacher.
+    let shared = t.join("runs-shared");
+    let mut trained = Vec::new();
+    for pass in 0.. {
+        assert!(pass < 5, "the shards never finished the graph");
+        let children: Vec<_> = ["1/2", "2/2"]
+            .iter()
+            .map(|shard| {
+                let mut args = only.to_vec();
+                args.extend(["--shard", shard]);
+                smoke(&t.join("out-shard"), &shared, &args)
+                    .stderr(Stdio::piped())
+                    .stdout(Stdio::null())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        let outputs: Vec<Output> = children
+            .into_iter()
+            .map(|c| c.wait_with_output().unwrap())
+            .collect();
+        for o in &outputs {
+            assert!(o.status.success(), "{}", stderr(o));
+            trained.extend(trained_keys(o));
+        }
+        assert!(!t.join("out-shard").exists(), "a shard writes no results");
+        if outputs
+            .iter()
+            .all(|o| stderr(o).contains(" 0 of its runs wait for teachers"))
+        {
+            break;
+        }
+    }
+    trained.sort();
+    assert_eq!(trained, expected, "every key once over the shards");
+
+    let results = run(smoke(&t.join("out-sharded"), &shared, &only));
+    assert!(results.status.success(), "{}", stderr(&results));
+    assert!(trained_keys(&results).is_empty(), "{}", stderr(&results));
+    assert_eq!(
+        csv_files(&t.join("out-sharded")),
+        csv_files(&t.join("out-alone"))
+    );
+}
+
+#[test]
+fn plan_emits_a_slurm_script_naming_every_run_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let o = run(smoke(
+        &t.join("out"),
+        &t.join("runs"),
+        &["--plan", "--emit", "slurm", "--shards", "3"],
+    ));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let script = String::from_utf8_lossy(&o.stdout).into_owned();
+    let path = t.join("submit.sh");
+    std::fs::write(&path, &script).unwrap();
+    let check = Command::new("bash").arg("-n").arg(&path).output().unwrap();
+    assert!(check.status.success(), "{}", stderr(&check));
+    let mut named: Vec<&str> = script
+        .lines()
+        .filter_map(|l| l.strip_prefix("#   run "))
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(named.len(), 24, "the smoke profile's 24 runs: {script}");
+    named.sort();
+    named.dedup();
+    assert_eq!(named.len(), 24, "each run once");
+    assert!(script.contains("SHARDS=3"));
+    let command = script
+        .lines()
+        .find(|l| l.starts_with("COMMAND=("))
+        .expect("a COMMAND line");
+    for flag in ["--plan", "--emit", "--shards", "--runs-dir"] {
+        assert!(
+            !command.contains(flag),
+            "tasks must train, not plan: {command}"
+        );
+    }
+    assert!(command.contains("--profile smoke"), "{command}");
+    // Teacher, then students, then the students distilled from them: at least two levels.
+    assert!(script.matches("sbatch --parsable").count() >= 2);
 }

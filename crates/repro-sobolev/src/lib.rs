@@ -58,7 +58,7 @@ pub fn run(args: &CommonArgs) -> kd_core::Result<()> {
         let t0 = Instant::now();
         match *name {
             // Full-batch fits of seconds each, outside the run store: nothing to plan.
-            experiments::regression::NAME if args.plan => {
+            experiments::regression::NAME if args.walks_graph_only() => {
                 eprintln!("{name}: fits outside the run store, not planned");
                 continue;
             }
@@ -68,7 +68,7 @@ pub fn run(args: &CommonArgs) -> kd_core::Result<()> {
         }
         eprintln!("{name}: done in {:.0} s", t0.elapsed().as_secs_f64());
     }
-    if args.finish_plan(&ctx.trainer, &out) {
+    if args.finish_plan(&ctx.trainer, &out)? {
         return Ok(());
     }
     let data_line = match &ctx.splits {

@@ -18,6 +18,7 @@ use crate::data::Splits;
 use crate::error::Result;
 use crate::models::trainable_params;
 use crate::runs::{EpochMetrics, RunStore};
+use crate::train::shard::Shard;
 use crate::train::{TrainSpec, TrainedRun, Trainer};
 
 /// One run and the runs it distils.
@@ -104,6 +105,28 @@ impl Plan {
         if !self.runs.iter().any(|r| r.key == run.key) {
             self.runs.push(run);
         }
+    }
+
+    /// After a sharded pass (`--shard`): what `shard` trained, what of its own still waits
+    /// for teachers, and what belongs to other shards, judged by what `store` holds now.
+    pub fn shard_report(&self, shard: Shard, store: &RunStore) -> Result<String> {
+        let (mut trained, mut waiting, mut others) = (0, 0, 0);
+        for r in self.runs.iter().filter(|r| !r.stored && !r.diverged) {
+            match (shard.owns(&r.key), store.completed(&r.key)?.is_some()) {
+                (true, true) => trained += 1,
+                (true, false) => waiting += 1,
+                (false, _) => others += 1,
+            }
+        }
+        let next = if waiting > 0 {
+            "run the shards again (their teachers come from other shards)"
+        } else {
+            "when every shard reports none waiting, run once without --shard to write the results"
+        };
+        Ok(format!(
+            "shard {shard}: trained {trained} run(s); {waiting} of its runs wait for teachers; \
+             {others} belong to other shards; {next}\n"
+        ))
     }
 
     /// The plan as text: one line per run (its teachers by key), then the totals.
@@ -195,6 +218,19 @@ impl Trainer {
         if stored || diverged {
             // The real run, or its recorded divergence (the error the experiments handle).
             return Ok(None);
+        }
+        if let Some(shard) = self.shard {
+            let teachers_stored = spec
+                .teachers
+                .iter()
+                .map(|t| Ok(store.completed(t)?.is_some()))
+                .collect::<Result<Vec<bool>>>()?
+                .into_iter()
+                .all(|s| s);
+            if shard.owns(&key) && teachers_stored {
+                // This shard's to train, now.
+                return Ok(None);
+            }
         }
         let empty = |epoch| EpochMetrics {
             epoch,

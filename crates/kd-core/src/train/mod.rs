@@ -16,6 +16,7 @@ pub mod eval;
 pub mod graph;
 pub mod harness;
 pub mod optim;
+pub mod shard;
 pub mod sobolev;
 pub mod spec;
 pub mod step;
@@ -46,6 +47,7 @@ pub use eval::{
 };
 pub use graph::{Plan, PlannedRun, RunNode};
 pub use optim::{LrSchedule, OptimizerSpec};
+pub use shard::Shard;
 pub use spec::{Recipe, TrainSpec};
 pub use step::{
     Position, StepInputs, StepStats, StepStreams, Trainable, step_with_teachers, train_step,
@@ -114,6 +116,9 @@ pub struct Trainer {
     loaded: Mutex<HashMap<String, TrainedRun>>,
     /// Planning (`--plan`): record every requested run instead of training it.
     plan: Option<Mutex<Plan>>,
+    /// Sharded (`--shard I/N`, planning too): train for real only this shard's runs whose
+    /// teachers are stored ([`shard`]).
+    shard: Option<Shard>,
     /// Wall time in seconds of every run handed out (trained, loaded or memoised), by key.
     used: Mutex<BTreeMap<String, f64>>,
 }
@@ -131,6 +136,7 @@ impl Trainer {
             force_live_teachers: false,
             loaded: Mutex::new(HashMap::new()),
             plan: None,
+            shard: None,
             used: Mutex::new(BTreeMap::new()),
         }
     }
@@ -147,6 +153,18 @@ impl Trainer {
     pub fn planning(mut self) -> Self {
         self.plan = Some(Mutex::new(Plan::default()));
         self
+    }
+
+    /// This trainer, sharded: it plans like [`Trainer::planning`] and trains for real the runs
+    /// `shard` owns whose teachers are in the store (see [`shard`]).
+    pub fn sharded(self, shard: Shard) -> Self {
+        let mut trainer = self.planning();
+        trainer.shard = Some(shard);
+        trainer
+    }
+
+    pub fn shard(&self) -> Option<Shard> {
+        self.shard
     }
 
     pub fn is_planning(&self) -> bool {
