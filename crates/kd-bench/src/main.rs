@@ -96,10 +96,7 @@ fn cases() -> Vec<Case> {
     let plain_teacher = ModelSpec::Mlp(MlpConfig::plain(&[784, 1200, 1200, 10]));
     let student = ModelSpec::Mlp(MlpConfig::plain(&[784, 800, 800, 10]));
     let hard = Method::HardLabels(HardLabels {});
-    let soft = SoftTargets {
-        temperature: 20.0,
-        hard_weight: 0.1,
-    };
+    let soft = SoftTargets::new(20.0, 0.1);
     let mlp =
         |name, what, model: &ModelSpec, method: &Method, teacher: Option<&ModelSpec>, mode| Case {
             name,
@@ -170,10 +167,7 @@ fn cases() -> Vec<Case> {
             "784-300-300-10, soft targets T=4 + Jacobian projection (forward mode), teacher 1200-1200",
             &ModelSpec::Mlp(MlpConfig::plain(&[784, 300, 300, 10])),
             &Method::Sobolev(Sobolev {
-                logits: LogitMatch::SoftTargets(SoftTargets {
-                    temperature: 4.0,
-                    hard_weight: 0.0,
-                }),
+                logits: LogitMatch::SoftTargets(SoftTargets::new(4.0, 0.0)),
                 jacobian_weight: 1.0,
             }),
             Some(&plain_teacher),

@@ -56,10 +56,7 @@ fn distillation(c: &mut Criterion) {
     }
     .init(2, &plain);
     let student = ModelSpec::Mlp(MlpConfig::plain(&[784, 300, 300, 10]));
-    let soft = SoftTargets {
-        temperature: 4.0,
-        hard_weight: 0.0,
-    };
+    let soft = SoftTargets::new(4.0, 0.0);
     let cases = [
         (
             "distillation step, logits only",

@@ -30,10 +30,7 @@ fn benches(c: &mut Criterion) {
     let student_cfg = ModelSpec::Mlp(MlpConfig::plain(&[784, 800, 800, 10]));
     let teacher = teacher_cfg.init(2, &plain);
     let hard = Method::HardLabels(HardLabels {});
-    let soft = Method::SoftTargets(SoftTargets {
-        temperature: 20.0,
-        hard_weight: 0.1,
-    });
+    let soft = Method::SoftTargets(SoftTargets::new(20.0, 0.1));
     let cases = [
         (
             "teacher 1200-1200 hard (dropout, max-norm)",

@@ -210,10 +210,7 @@ fn a_method_owned_regressor_trains_with_the_student_and_resumes() {
         student_feature: "pool2".into(),
         teacher_feature: "pool2".into(),
         hint_weight: 1.0,
-        soft_targets: SoftTargets {
-            temperature: 4.0,
-            hard_weight: 0.1,
-        },
+        soft_targets: SoftTargets::new(4.0, 0.1),
     };
     let mut s = spec(&splits, MlpConfig::plain(&[784, 10]), 3);
     s.model = small_cnn(&splits, [4, 8]).into();
@@ -320,10 +317,7 @@ fn bad_specs_are_rejected_before_training() {
     let splits = splits();
     let dir = tempfile::tempdir().unwrap();
     let mut s = spec(&splits, MlpConfig::plain(&[784, 10]), 1);
-    s.method = Method::SoftTargets(SoftTargets {
-        temperature: 4.0,
-        hard_weight: 0.1,
-    });
+    s.method = Method::SoftTargets(SoftTargets::new(4.0, 0.1));
     let err = trainer(dir.path())
         .train("x", &s, &splits, &[])
         .unwrap_err();
@@ -332,10 +326,7 @@ fn bad_specs_are_rejected_before_training() {
     assert!(trainer(dir.path()).train("x", &s, &splits, &[]).is_err());
     // Two teachers for a one-teacher method.
     let mut s = spec(&splits, MlpConfig::plain(&[784, 10]), 1);
-    s.method = Method::SoftTargets(SoftTargets {
-        temperature: 4.0,
-        hard_weight: 0.1,
-    });
+    s.method = Method::SoftTargets(SoftTargets::new(4.0, 0.1));
     s.teachers = vec!["a".into(), "b".into()];
     let err = s.validate().unwrap_err().to_string();
     assert!(err.contains("exactly one teacher"), "{err}");
@@ -377,10 +368,7 @@ fn teacher_and_student(splits: &Splits, t: &Trainer) -> (TrainedRun, TrainSpec) 
     };
     student.repeats = 5;
     student.normalize = Some(norm);
-    student.method = Method::SoftTargets(SoftTargets {
-        temperature: 4.0,
-        hard_weight: 0.1,
-    });
+    student.method = Method::SoftTargets(SoftTargets::new(4.0, 0.1));
     let student = student.with_teachers(&[&teacher.key]);
     (teacher, student)
 }
@@ -509,10 +497,7 @@ fn a_process_loads_each_teacher_once() {
     );
     let student = |seed| {
         let mut s = spec(&splits, MlpConfig::plain(&[784, 8, 10]), 1);
-        s.method = Method::SoftTargets(SoftTargets {
-            temperature: 2.0,
-            hard_weight: 0.1,
-        });
+        s.method = Method::SoftTargets(SoftTargets::new(2.0, 0.1));
         s.seed = seed;
         RunNode::new(format!("student {seed}"), s, vec![teacher.clone()])
     };
@@ -541,10 +526,7 @@ fn distillation_beats_hard_labels_on_a_small_transfer_set() {
     hard.transfer = small.clone();
     hard.repeats = 10;
     let mut soft = hard.clone();
-    soft.method = Method::SoftTargets(SoftTargets {
-        temperature: 4.0,
-        hard_weight: 0.1,
-    });
+    soft.method = Method::SoftTargets(SoftTargets::new(4.0, 0.1));
     let soft = soft.with_teachers(&[&teacher.key]);
     let hard = t.train("hard", &hard, &splits, &[]).unwrap();
     let soft = t

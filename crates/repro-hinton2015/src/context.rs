@@ -55,10 +55,7 @@ impl Context {
 
     /// Soft targets at temperature `t` with the profile's hard-label weight.
     pub fn soft_targets(&self, temperature: f64) -> Method {
-        Method::SoftTargets(SoftTargets {
-            temperature,
-            hard_weight: self.settings.hard_weight,
-        })
+        Method::SoftTargets(SoftTargets::new(temperature, self.settings.hard_weight))
     }
 
     /// A student of hidden width `width` trained by `method` on the `transfer` part of the

@@ -51,10 +51,7 @@ impl Context {
     /// Soft targets at the profile's temperature, without the hard labels (pure matching of
     /// the teacher), optionally plus the Jacobian-projection term.
     pub fn method(&self, jacobian: bool) -> Method {
-        let soft = SoftTargets {
-            temperature: self.settings.temperature,
-            hard_weight: 0.0,
-        };
+        let soft = SoftTargets::new(self.settings.temperature, 0.0);
         if jacobian {
             Method::Sobolev(Sobolev {
                 logits: LogitMatch::SoftTargets(soft),

@@ -20,10 +20,7 @@ pub struct Ensemble {
 
 impl Ensemble {
     fn as_soft_targets(&self) -> SoftTargets {
-        SoftTargets {
-            temperature: self.temperature,
-            hard_weight: self.hard_weight,
-        }
+        SoftTargets::new(self.temperature, self.hard_weight)
     }
 }
 

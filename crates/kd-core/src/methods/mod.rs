@@ -47,6 +47,8 @@ macro_rules! methods {
     };
 }
 
+pub use soft_targets::KlReduction;
+
 methods! {
     hard_labels::HardLabels,
     soft_targets::SoftTargets,
@@ -108,10 +110,7 @@ mod tests {
         // The run keys of committed results hash these names: renaming one orphans every run.
         let json = |m: Method| serde_json::to_value(m).unwrap()["method"].clone();
         assert_eq!(json(HardLabels {}.into()), "hard-labels");
-        let soft = SoftTargets {
-            temperature: 2.0,
-            hard_weight: 0.1,
-        };
+        let soft = SoftTargets::new(2.0, 0.1);
         assert_eq!(json(soft.clone().into()), "soft-targets");
         assert_eq!(
             json(LogitRegression { hard_weight: 0.0 }.into()),
@@ -140,12 +139,42 @@ mod tests {
     }
 
     #[test]
+    fn the_kl_reduction_stays_out_of_default_keys_and_divides_by_the_classes() {
+        use burn::prelude::*;
+        // A default soft-targets config serialises as before the knob existed.
+        let default = serde_json::to_value(Method::from(SoftTargets::new(4.0, 0.3))).unwrap();
+        assert_eq!(
+            default,
+            serde_json::json!({"method": "soft-targets", "temperature": 4.0, "hard_weight": 0.3})
+        );
+        let official = SoftTargets::new(4.0, 0.3).with_kl_reduction(KlReduction::MeanOverClasses);
+        let json = serde_json::to_value(Method::from(official.clone())).unwrap();
+        assert_eq!(json["kl_reduction"], "mean-over-classes");
+        let back: Method = serde_json::from_value(json).unwrap();
+        assert_eq!(back, Method::from(official.clone()));
+
+        let device = Device::flex();
+        let logits = Tensor::<2>::from_data([[1.0f32, -0.5, 2.0, 0.0, 0.3]], &device);
+        let teacher = Tensor::<2>::from_data([[0.2f32, 1.5, -1.0, 0.7, 0.1]], &device);
+        let labels = Tensor::<1, Int>::from_data([2], &device);
+        let soft = |m: &SoftTargets| {
+            let terms = m.terms(logits.clone(), teacher.clone(), labels.clone());
+            let (names, values): (Vec<_>, Vec<_>) = terms.terms.into_iter().unzip();
+            assert_eq!(names, ["soft", "hard"]);
+            values
+                .into_iter()
+                .map(|v: Tensor<1>| f64::from(v.into_scalar::<f32>()))
+                .collect::<Vec<f64>>()
+        };
+        let (per_example, per_class) = (soft(&SoftTargets::new(4.0, 0.3)), soft(&official));
+        assert!(per_example[0] > 0.0);
+        assert!((per_class[0] - per_example[0] / 5.0).abs() < 1e-6 * per_example[0]);
+        assert_eq!(per_class[1], per_example[1], "the hard term is unchanged");
+    }
+
+    #[test]
     fn bad_knobs_are_rejected_through_the_registry() {
-        let m: Method = SoftTargets {
-            temperature: -1.0,
-            hard_weight: 0.1,
-        }
-        .into();
+        let m: Method = SoftTargets::new(-1.0, 0.1).into();
         assert!(
             m.validate()
                 .unwrap_err()

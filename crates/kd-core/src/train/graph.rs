@@ -303,10 +303,7 @@ mod tests {
     #[test]
     fn chains_and_ensembles_are_ordered_teachers_first_and_deduplicated() {
         let splits = tiny_splits();
-        let soft = SoftTargets {
-            temperature: 2.0,
-            hard_weight: 0.1,
-        };
+        let soft = SoftTargets::new(2.0, 0.1);
         let teacher = RunNode::new("teacher", spec(&splits, 1, HardLabels {}.into()), vec![]);
         let other = RunNode::new("teacher 2", spec(&splits, 2, HardLabels {}.into()), vec![]);
         let assistant = RunNode::new(
@@ -349,10 +346,7 @@ mod tests {
         let teacher = RunNode::new("teacher", spec(&splits, 1, HardLabels {}.into()), vec![]);
         trainer.obtain(&teacher, &splits).unwrap();
         trainer = Trainer::new(Device::flex(), "cpu", store).planning();
-        let soft = SoftTargets {
-            temperature: 2.0,
-            hard_weight: 0.1,
-        };
+        let soft = SoftTargets::new(2.0, 0.1);
         let student = RunNode::new(
             "student",
             spec(&splits, 2, soft.into()),
