@@ -1,0 +1,184 @@
+//! What every experiment shares: the splits, the trainer, the recipe and the networks, and the
+//! three ways of training a student (NOKD, BLKD, TAKD) as nodes of the run graph, so a teacher
+//! or an assistant shared by several students (and experiments) is trained once.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use kd_core::Result;
+use kd_core::data::{Augment, DatasetInfo, Splits};
+use kd_core::methods::{HardLabels, Method, SoftTargets};
+use kd_core::models::{CnnBook, ModelSpec, PlainCnnConfig, ResNetConfig, Shortcut};
+use kd_core::train::{Recipe, RunNode, TrainSpec, TrainedRun, Trainer};
+
+use crate::paper::Family;
+use crate::profile::{RecipeName, Settings};
+
+pub struct Context {
+    pub trainer: Trainer,
+    pub settings: Settings,
+    pub recipe: RecipeName,
+    pub info: DatasetInfo,
+    pub splits: Splits,
+    pub seeds: Vec<u64>,
+    pub out: PathBuf,
+}
+
+/// How a student is trained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method3 {
+    /// The student alone on hard labels.
+    Nokd,
+    /// Distilled from the teacher.
+    Blkd,
+    /// Distilled from the assistant, itself distilled from the teacher.
+    Takd,
+}
+
+impl Method3 {
+    pub const ALL: [Method3; 3] = [Method3::Nokd, Method3::Blkd, Method3::Takd];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Method3::Nokd => "NOKD",
+            Method3::Blkd => "BLKD",
+            Method3::Takd => "TAKD",
+        }
+    }
+}
+
+impl Context {
+    /// Epochs of every network under this profile and recipe.
+    pub fn epochs(&self) -> usize {
+        self.settings
+            .epochs
+            .unwrap_or_else(|| self.recipe.full_epochs())
+    }
+
+    /// `plane{depth}` (the paper's book for the class count) or ResNet-`depth` (shortcut B,
+    /// the official code's), for this dataset's images.
+    pub fn net(&self, family: Family, depth: usize) -> Result<ModelSpec> {
+        let input = self.splits.input_shape();
+        let classes = self.splits.num_classes();
+        Ok(match family {
+            Family::Plain => {
+                let book = if classes > 10 {
+                    CnnBook::Cifar100
+                } else {
+                    CnnBook::Cifar10
+                };
+                PlainCnnConfig::takd(book, depth, input, classes)?.into()
+            }
+            Family::ResNet => ResNetConfig::new(depth, Shortcut::B, input, classes).into(),
+        })
+    }
+
+    /// The distillation loss `(1 - lambda) CE + lambda T^2 KL` with the recipe's KL averaging.
+    pub fn distillation(&self) -> Method {
+        let s = &self.settings;
+        SoftTargets::new(s.temperature, 1.0 - s.lambda)
+            .with_kl_reduction(self.recipe.training(Family::Plain, 1).kl_reduction)
+            .into()
+    }
+
+    fn spec(&self, family: Family, depth: usize, method: Method, seed: u64) -> Result<TrainSpec> {
+        let epochs = self.epochs();
+        let training = self.recipe.training(family, epochs);
+        let mut spec = TrainSpec::new(
+            &self.splits,
+            self.net(family, depth)?,
+            method,
+            Recipe {
+                optimizer: training.optimizer,
+                schedule: training.schedule,
+                epochs,
+                batch_size: self.settings.batch_size,
+            },
+            seed,
+        );
+        spec.augment = if training.augment {
+            self.info.standard_augment()
+        } else {
+            Augment::none()
+        };
+        spec.normalize = Some(self.info.normalize());
+        Ok(spec)
+    }
+
+    /// The network of `depth` on hard labels (a teacher, or a student without KD).
+    pub fn alone(&self, family: Family, depth: usize, seed: u64) -> Result<Arc<RunNode>> {
+        let spec = self.spec(family, depth, HardLabels {}.into(), seed)?;
+        Ok(RunNode::new(
+            format!("{} seed {seed}", net_name(family, depth)),
+            spec,
+            vec![],
+        ))
+    }
+
+    /// The network of `depth` distilled from `teacher`.
+    pub fn distilled(
+        &self,
+        family: Family,
+        depth: usize,
+        teacher: Arc<RunNode>,
+        seed: u64,
+    ) -> Result<Arc<RunNode>> {
+        let spec = self.spec(family, depth, self.distillation(), seed)?;
+        let label = format!("{} <- {}", net_name(family, depth), teacher.label);
+        Ok(RunNode::new(label, spec, vec![teacher]))
+    }
+
+    /// The path `depths[0] -> depths[1] -> ...` (teacher first): the first trains alone, each
+    /// next one is distilled from the previous. Returns every node, teacher first.
+    pub fn chain(&self, family: Family, depths: &[usize], seed: u64) -> Result<Vec<Arc<RunNode>>> {
+        let mut nodes: Vec<Arc<RunNode>> = Vec::new();
+        for &depth in depths {
+            let node = match nodes.last() {
+                None => self.alone(family, depth, seed)?,
+                Some(previous) => self.distilled(family, depth, previous.clone(), seed)?,
+            };
+            nodes.push(node);
+        }
+        Ok(nodes)
+    }
+
+    /// The student of `(student, assistant, teacher)` trained by `method`.
+    pub fn student(
+        &self,
+        family: Family,
+        (student, assistant, teacher): (usize, usize, usize),
+        method: Method3,
+        seed: u64,
+    ) -> Result<Arc<RunNode>> {
+        Ok(match method {
+            Method3::Nokd => self.alone(family, student, seed)?,
+            Method3::Blkd => self
+                .chain(family, &[teacher, student], seed)?
+                .pop()
+                .expect("2"),
+            Method3::Takd => self
+                .chain(family, &[teacher, assistant, student], seed)?
+                .pop()
+                .expect("3"),
+        })
+    }
+
+    pub fn obtain(&self, node: &RunNode) -> Result<TrainedRun> {
+        self.trainer.obtain(node, &self.splits)
+    }
+}
+
+/// `plane{depth}` or `resnet{depth}`.
+pub fn net_name(family: Family, depth: usize) -> String {
+    match family {
+        Family::Plain => format!("plane{depth}"),
+        Family::ResNet => format!("resnet{depth}"),
+    }
+}
+
+/// Final-epoch test accuracy and test accuracy at the epoch of fewest validation errors, in %.
+pub fn accuracies(run: &TrainedRun) -> (f64, f64) {
+    let final_acc = 100.0 * (1.0 - run.final_epoch().test_error_rate());
+    let at_best_val = 100.0 * (1.0 - run.best_validation_epoch().test_error_rate());
+    (final_acc, at_best_val)
+}

@@ -1,0 +1,109 @@
+//! Reproduces Mirzadeh et al. (2020), "Improved Knowledge Distillation via Teacher Assistant":
+//! so far Table 1 (NOKD / BLKD / TAKD, plain CNNs and ResNets). Writes CSV tables, SVG charts
+//! and `summary.md` into `results/takd/<profile>/`.
+
+pub mod claims;
+mod context;
+pub mod experiments;
+pub mod paper;
+pub mod profile;
+
+use std::time::Instant;
+
+use kd_core::cli::CommonArgs;
+use kd_core::data::{Locations, Splits, dataset_info, load_dataset};
+use kd_core::report::Summary;
+use kd_core::runs::git_commit;
+
+use crate::context::Context;
+use crate::profile::{RecipeName, Settings};
+
+/// Runs the experiments the flags select and assembles `summary.md` and `claims.csv`.
+pub fn run(args: &CommonArgs, recipe: RecipeName) -> kd_core::Result<()> {
+    let started = Instant::now();
+    let code = git_commit();
+    let settings = Settings::for_profile(args.profile)?;
+    let selected = args.selected(&experiments::ALL)?;
+    let trainer = args.trainer()?;
+    let seeds = args.seeds_or(settings.seeds)?;
+    let dataset_name = args.dataset_or(settings.default_dataset);
+    let info = dataset_info(&dataset_name)?;
+    let dataset = load_dataset(&info, &Locations::standard(args.data_dir.clone()))?;
+    let splits = Splits::new(&dataset, &settings.split);
+    let mut out = args.out_dir("takd", settings.default_dataset);
+    if recipe != RecipeName::Paper && args.out.is_none() && !args.walks_graph_only() {
+        let name = out.file_name().map(|n| n.to_string_lossy().into_owned());
+        out.set_file_name(format!("{}-{}", name.unwrap_or_default(), recipe.name()));
+    }
+    eprintln!(
+        "takd, profile {}, recipe {}: {} ({} train / {} validation / {} test images from {}), \
+         {} seed(s), experiments: {}; results -> {}",
+        args.profile.name(),
+        recipe.name(),
+        dataset_name,
+        splits.train.len(),
+        splits.validation.len(),
+        splits.test.len(),
+        dataset.dir.display(),
+        seeds.len(),
+        selected.join(", "),
+        out.display()
+    );
+    let ctx = Context {
+        trainer,
+        settings,
+        recipe,
+        info,
+        splits,
+        seeds,
+        out: out.clone(),
+    };
+    for name in &selected {
+        let t0 = Instant::now();
+        match *name {
+            experiments::table::NAME => experiments::table::run(&ctx)?,
+            other => unreachable!("unknown experiment {other}"),
+        }
+        eprintln!("{name}: done in {:.0} s", t0.elapsed().as_secs_f64());
+    }
+    if args.finish_plan(&ctx.trainer, &out)? {
+        return Ok(());
+    }
+    let (runs_used, training_minutes) = ctx.trainer.training_time();
+    let preamble = format!(
+        "{}, reproduced with kd-repro (work in progress: Table 1 only so far).\n\n\
+         - profile `{}`, recipe `{}`, dataset `{}`: {} training / {} validation / {} test images\n\
+         - seeds: {}, one teacher and one assistant per seed; numbers are mean ± std over seeds\n\
+         - final-epoch test accuracy; test accuracy at the epoch with the fewest validation \
+           errors in the CSV beside it; lambda and T fixed before the runs, never chosen on test\n\
+         - device `{}` ({}), code `{}`; the {} trained runs used took {:.1} min of training; this \
+           invocation took {:.1} min (runs already in the run store are reused)\n\n{}",
+        paper::CITATION,
+        args.profile.name(),
+        recipe.name(),
+        dataset_name,
+        ctx.splits.train.len(),
+        ctx.splits.validation.len(),
+        ctx.splits.test.len(),
+        ctx.seeds.len(),
+        args.device,
+        kd_core::perf::machine_description(),
+        code,
+        runs_used,
+        training_minutes,
+        started.elapsed().as_secs_f64() / 60.0,
+        kd_core::report::summary::required_claims_text(claims::REQUIRED)
+    );
+    Summary::assemble(
+        &out,
+        "Improved Knowledge Distillation via Teacher Assistant — paper vs ours",
+        &preamble,
+        &experiments::ALL,
+    )?;
+    eprintln!(
+        "wrote {} in {:.1} min",
+        out.join("summary.md").display(),
+        started.elapsed().as_secs_f64() / 60.0
+    );
+    Ok(())
+}

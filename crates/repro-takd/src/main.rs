@@ -1,0 +1,32 @@
+//! `repro-takd`: see the library (`lib.rs`) for what it reproduces.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use kd_core::cli::{CommonArgs, run_main};
+use repro_takd::profile::RecipeName;
+
+#[derive(Parser)]
+#[command(
+    name = "repro-takd",
+    about = "Reproduce Mirzadeh et al. (2020), Improved Knowledge Distillation via Teacher \
+             Assistant",
+    long_about = "Reproduce Mirzadeh et al. (2020), Improved Knowledge Distillation via Teacher \
+                  Assistant (AAAI 2020). Experiments: table (NOKD / BLKD / TAKD for plain CNNs \
+                  and ResNets). Work in progress (issue 9): the TA-size, teacher-size, paths and \
+                  ResNet-26 experiments, the validation search for lambda and T and the ci \
+                  profile are still to come."
+)]
+struct Cli {
+    #[command(flatten)]
+    common: CommonArgs,
+
+    /// `paper`: the paper's recipe (Nesterov SGD at 0.1, augmentation, per-example KL);
+    /// `official`: the official code's (see profile.rs).
+    #[arg(long, value_enum, default_value = "paper")]
+    recipe: RecipeName,
+}
+
+fn main() -> ExitCode {
+    run_main(|cli: Cli| repro_takd::run(&cli.common, cli.recipe))
+}

@@ -1,0 +1,79 @@
+//! The takd binary end to end on the smoke profile, and bad input as one clear error.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_repro-takd");
+
+fn smoke(out: &Path, runs: &Path, extra: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(["--profile", "smoke", "--out"])
+        .arg(out)
+        .arg("--runs-dir")
+        .arg(runs)
+        .args(extra)
+        .env("KD_OFFLINE", "1")
+        .output()
+        .expect("the binary starts")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn smoke_run_writes_the_table_with_every_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let o = smoke(&out, &tmp.path().join("runs"), &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let table = std::fs::read_to_string(out.join("table.csv")).unwrap();
+    // (plain, resnet) x (NOKD, BLKD, TAKD) x 1 seed, plus the header.
+    assert_eq!(table.lines().count(), 7, "{table}");
+    for method in ["NOKD", "BLKD", "TAKD"] {
+        assert_eq!(table.matches(&format!(",{method},")).count(), 2, "{table}");
+    }
+    // Teacher, assistant, and the three students per family: 10 distinct runs, each once.
+    let trained = stderr(&o).matches(": training run ").count();
+    assert_eq!(trained, 10, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("plane2 <- plane4 <- plane10 seed 1: training run"),
+        "{}",
+        stderr(&o)
+    );
+    for file in ["summary.md", "claims.csv", "table.claims.csv", "table.svg"] {
+        assert!(out.join(file).exists(), "{file}");
+    }
+    let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(summary.contains("recipe `paper`"), "{summary}");
+}
+
+#[test]
+fn bad_input_is_one_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let runs = tmp.path().join("runs");
+    let no_ci = Command::new(BIN)
+        .args(["--profile", "ci", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(no_ci.status.code(), Some(1), "{}", stderr(&no_ci));
+    assert!(stderr(&no_ci).contains("takd has no `ci` profile yet"));
+    let cases: [(&[&str], i32, &str); 3] = [
+        (&["--recipe", "github"], 2, "invalid value 'github'"),
+        (
+            &["--dataset", "cifar10"],
+            1,
+            "dataset `cifar10` was not found",
+        ),
+        (&["--only", "tabel"], 1, "choose from: table"),
+    ];
+    for (args, code, needle) in cases {
+        let o = smoke(&out, &runs, args);
+        assert_eq!(o.status.code(), Some(code), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("panicked"));
+    }
+    assert!(!out.exists(), "no result written");
+}
