@@ -31,8 +31,11 @@ pub fn is_required(id: &str) -> bool {
 
 /// Every claim of the experiments whose tables `dir` holds, recomputed from those tables.
 pub fn recompute(dir: &Path) -> Result<Vec<Claim>> {
-    claims::recompute_from_tables(dir, &experiments::ALL, |_, table| {
-        experiments::table::claims(table)
+    claims::recompute_from_tables(dir, &experiments::ALL, |name, table| match name {
+        experiments::ta_size::NAME => experiments::ta_size::claims(table),
+        experiments::teacher_size::NAME => experiments::teacher_size::claims(table),
+        experiments::paths::NAME => experiments::paths::claims(table),
+        _ => experiments::table::claims(table),
     })
 }
 

@@ -62,6 +62,9 @@ pub fn run(args: &CommonArgs, recipe: RecipeName) -> kd_core::Result<()> {
         let t0 = Instant::now();
         match *name {
             experiments::table::NAME => experiments::table::run(&ctx)?,
+            experiments::ta_size::NAME => experiments::ta_size::run(&ctx)?,
+            experiments::teacher_size::NAME => experiments::teacher_size::run(&ctx)?,
+            experiments::paths::NAME => experiments::paths::run(&ctx)?,
             other => unreachable!("unknown experiment {other}"),
         }
         eprintln!("{name}: done in {:.0} s", t0.elapsed().as_secs_f64());

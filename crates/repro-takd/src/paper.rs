@@ -66,9 +66,12 @@ pub const TABLE_1: [Table1Row; 4] = [
     },
 ];
 
-/// The paper's networks in Table 1: (student, assistant, teacher) depths.
-pub const PLAIN_DEPTHS: (usize, usize, usize) = (2, 4, 10);
-pub const RESNET_DEPTHS: (usize, usize, usize) = (8, 20, 110);
+/// (student, assistant, teacher) depths.
+pub type Depths = (usize, usize, usize);
+
+/// The paper's networks in Table 1.
+pub const PLAIN_DEPTHS: Depths = (2, 4, 10);
+pub const RESNET_DEPTHS: Depths = (8, 20, 110);
 
 /// Table 2 (plain, S = 2, T = 10): TAKD accuracy for TA = 8, 6, 4.
 pub const TABLE_2_TA: [usize; 3] = [8, 6, 4];

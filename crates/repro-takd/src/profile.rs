@@ -117,6 +117,15 @@ pub struct Settings {
     pub plain: (usize, usize, usize),
     /// ResNet depths of Table 1, when the profile trains the ResNet row.
     pub resnet: Option<(usize, usize, usize)>,
+    /// `ta-size`: the plain assistants between plane10 and plane2 (Table 2: 8, 6, 4), and the
+    /// ResNet ones between the ResNet teacher and student (Table 3: 56, 32, 20, 14) when the
+    /// profile trains ResNets.
+    pub plain_assistants: Vec<usize>,
+    pub resnet_assistants: Vec<usize>,
+    /// `teacher-size`: the plain teachers plane2 is distilled from.
+    pub plain_teachers: Vec<usize>,
+    /// `paths`: the plain depths a path from plane10 to plane2 may pass through (every subset).
+    pub path_intermediates: Vec<usize>,
     /// The distillation loss `(1 - lambda) CE + lambda T^2 KL`: fixed here, before the runs
     /// (the maintainers' ResNet110 -> ResNet20 setting); a validation search over the official
     /// space is the next step of issue 9.
@@ -134,10 +143,16 @@ impl Settings {
                 max_test: None,
             },
             seeds: 3,
-            epochs: Some(15),
+            epochs: Some(10),
             batch_size: 128,
             plain: crate::paper::PLAIN_DEPTHS,
-            resnet: Some((8, 14, 20)),
+            // A ResNet-20 step costs about 4x a plane10 one here: the ResNet row is for the
+            // paper profile (smoke keeps small ResNets to exercise the path).
+            resnet: None,
+            plain_assistants: crate::paper::TABLE_2_TA.to_vec(),
+            resnet_assistants: Vec::new(),
+            plain_teachers: vec![4, 6, 8, 10],
+            path_intermediates: vec![8, 6, 4],
             lambda: 0.5,
             temperature: 5.0,
         };
@@ -158,6 +173,7 @@ impl Settings {
                 seeds: 1,
                 epochs: Some(1),
                 resnet: Some((8, 14, 20)),
+                resnet_assistants: vec![14],
                 ..cpu
             },
             Profile::Cpu => cpu,
@@ -170,6 +186,7 @@ impl Settings {
                 },
                 epochs: None,
                 resnet: Some(crate::paper::RESNET_DEPTHS),
+                resnet_assistants: crate::paper::TABLE_3_TA.to_vec(),
                 ..cpu
             },
         })

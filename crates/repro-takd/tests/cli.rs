@@ -33,15 +33,37 @@ fn smoke_run_writes_the_table_with_every_path() {
     for method in ["NOKD", "BLKD", "TAKD"] {
         assert_eq!(table.matches(&format!(",{method},")).count(), 2, "{table}");
     }
-    // Teacher, assistant, and the three students per family: 10 distinct runs, each once.
+    // Every distinct run once across the experiments (shared teachers, assistants and path
+    // prefixes): plain 5 (table) + 4 (ta-size) + 6 (teacher-size) + 8 (paths), ResNet 5.
     let trained = stderr(&o).matches(": training run ").count();
-    assert_eq!(trained, 10, "{}", stderr(&o));
+    assert_eq!(trained, 28, "{}", stderr(&o));
+    let lines = |f: &str| {
+        std::fs::read_to_string(out.join(f))
+            .unwrap()
+            .lines()
+            .count()
+    };
+    assert_eq!(
+        lines("ta-size.csv"),
+        1 + 3 + 1,
+        "plain TAs 8, 6, 4; ResNet TA 14"
+    );
+    assert_eq!(lines("teacher-size.csv"), 1 + 4);
+    assert_eq!(lines("paths.csv"), 1 + 8);
     assert!(
         stderr(&o).contains("plane2 <- plane4 <- plane10 seed 1: training run"),
         "{}",
         stderr(&o)
     );
-    for file in ["summary.md", "claims.csv", "table.claims.csv", "table.svg"] {
+    for file in [
+        "summary.md",
+        "claims.csv",
+        "table.claims.csv",
+        "table.svg",
+        "ta-size.svg",
+        "teacher-size.svg",
+        "paths.svg",
+    ] {
         assert!(out.join(file).exists(), "{file}");
     }
     let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
@@ -67,7 +89,7 @@ fn bad_input_is_one_clear_error() {
             1,
             "dataset `cifar10` was not found",
         ),
-        (&["--only", "tabel"], 1, "choose from: table"),
+        (&["--only", "tabel"], 1, "choose from: table, ta-size"),
     ];
     for (args, code, needle) in cases {
         let o = smoke(&out, &runs, args);

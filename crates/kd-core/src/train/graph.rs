@@ -337,6 +337,30 @@ mod tests {
     }
 
     #[test]
+    fn the_search_picks_the_fewest_final_validation_errors_first_on_ties() {
+        use crate::train::search::fewest_validation_errors;
+        let splits = tiny_splits();
+        let dir = tempfile::tempdir().unwrap();
+        let trainer = Trainer::new(Device::flex(), "cpu", RunStore::new(dir.path())).planning();
+        let mut runs: Vec<TrainedRun> = [1, 2, 3]
+            .iter()
+            .map(|&epochs| {
+                let node =
+                    RunNode::new("trial", spec(&splits, epochs, HardLabels {}.into()), vec![]);
+                trainer.obtain(&node, &splits).unwrap()
+            })
+            .collect();
+        for (run, errors) in runs.iter_mut().zip([5, 3, 3]) {
+            run.history.last_mut().unwrap().val_errors = errors;
+            // An earlier epoch with fewer errors must not count: the run is used as it ends.
+            run.history.first_mut().unwrap().val_errors = errors.min(1);
+        }
+        runs[0].history[0].val_errors = 5;
+        assert_eq!(fewest_validation_errors(&runs), Some(1));
+        assert_eq!(fewest_validation_errors(&[]), None);
+    }
+
+    #[test]
     fn a_planning_trainer_records_runs_and_trains_nothing() {
         let splits = tiny_splits();
         let dir = tempfile::tempdir().unwrap();

@@ -16,6 +16,7 @@ pub mod eval;
 pub mod graph;
 pub mod harness;
 pub mod optim;
+pub mod search;
 pub mod shard;
 pub mod sobolev;
 pub mod spec;

@@ -1,5 +1,8 @@
 //! The experiments, each writing `<name>.csv`, its claims and a section of `summary.md`.
 
+pub mod paths;
+pub mod ta_size;
 pub mod table;
+pub mod teacher_size;
 
-pub const ALL: [&str; 1] = [table::NAME];
+pub const ALL: [&str; 4] = [table::NAME, ta_size::NAME, teacher_size::NAME, paths::NAME];
