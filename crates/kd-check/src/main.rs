@@ -24,7 +24,7 @@ struct Paper {
 }
 
 /// The registry: one line per paper crate.
-const PAPERS: [Paper; 2] = [
+const PAPERS: [Paper; 3] = [
     Paper {
         name: "hinton2015",
         required: repro_hinton2015::claims::REQUIRED,
@@ -34,6 +34,11 @@ const PAPERS: [Paper; 2] = [
         name: "sobolev",
         required: repro_sobolev::claims::REQUIRED,
         recompute: repro_sobolev::claims::recompute,
+    },
+    Paper {
+        name: "takd",
+        required: repro_takd::claims::REQUIRED,
+        recompute: repro_takd::claims::recompute,
     },
 ];
 
@@ -60,7 +65,7 @@ enum Command {
     /// Recompute DIR's claims from its tables; fail unless claims.csv matches them and every
     /// required claim of PAPER is present and holds.
     Claims {
-        /// hinton2015 or sobolev.
+        /// hinton2015, sobolev or takd.
         paper: String,
         dir: PathBuf,
         /// Check only that claims.csv matches the tables (for results reported as measured,
