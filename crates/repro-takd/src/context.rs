@@ -2,17 +2,40 @@
 //! three ways of training a student (NOKD, BLKD, TAKD) as nodes of the run graph, so a teacher
 //! or an assistant shared by several students (and experiments) is trained once.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use kd_core::Result;
 use kd_core::data::{Augment, DatasetInfo, Splits};
 use kd_core::methods::{HardLabels, Method, SoftTargets};
 use kd_core::models::{CnnBook, ModelSpec, PlainCnnConfig, ResNetConfig, Shortcut};
+use kd_core::train::search::{fewest_validation_errors, sample_grid};
 use kd_core::train::{Recipe, RunNode, TrainSpec, TrainedRun, Trainer};
 
 use crate::paper::Family;
-use crate::profile::{RecipeName, Settings};
+use crate::profile::{RecipeName, Settings, search_space};
+
+/// The seed of the search's trial runs (their draw from the grid, and the runs themselves):
+/// seed 1's, so the winning trial is also that seed's run when the teacher is the same.
+pub const SEARCH_SEED: u64 = 1;
+
+/// (lambda, T) of the distillation loss.
+pub type Hyperparameters = (f64, f64);
+
+/// One trial of the (lambda, T) search.
+#[derive(Debug, Clone)]
+pub struct Trial {
+    pub family: Family,
+    /// The distilled network's depth (the search is per depth, from the Table 1 teacher).
+    pub depth: usize,
+    pub teacher: usize,
+    pub lambda: f64,
+    pub temperature: f64,
+    pub val_errors: usize,
+    pub val_total: usize,
+    pub chosen: bool,
+}
 
 pub struct Context {
     pub trainer: Trainer,
@@ -22,6 +45,9 @@ pub struct Context {
     pub splits: Splits,
     pub seeds: Vec<u64>,
     pub out: PathBuf,
+    /// (lambda, T) chosen on validation per (family, distilled depth), and every trial.
+    pub chosen: Mutex<BTreeMap<(&'static str, usize), Hyperparameters>>,
+    pub trials: Mutex<Vec<Trial>>,
 }
 
 /// How a student is trained.
@@ -74,11 +100,68 @@ impl Context {
     }
 
     /// The distillation loss `(1 - lambda) CE + lambda T^2 KL` with the recipe's KL averaging.
-    pub fn distillation(&self) -> Method {
-        let s = &self.settings;
-        SoftTargets::new(s.temperature, 1.0 - s.lambda)
+    fn distillation_with(&self, lambda: f64, temperature: f64) -> Method {
+        SoftTargets::new(temperature, 1.0 - lambda)
             .with_kl_reduction(self.recipe.training(Family::Plain, 1).kl_reduction)
             .into()
+    }
+
+    /// (lambda, T) for distilling a network of `depth`: the profile's fixed pair, or the one
+    /// chosen on validation. The search (once per family and depth, the first time it is
+    /// needed) distils `depth` from the Table 1 teacher with `search_budget` pairs drawn from
+    /// the official space, seed [`SEARCH_SEED`], and keeps the pair whose run ends with the
+    /// fewest validation errors; test numbers play no part.
+    pub fn hyperparameters(&self, family: Family, depth: usize) -> Result<Hyperparameters> {
+        let s = &self.settings;
+        if s.search_budget == 0 {
+            return Ok((s.lambda, s.temperature));
+        }
+        let key = (family.name(), depth);
+        if let Some(&pair) = self.chosen.lock().expect("search poisoned").get(&key) {
+            return Ok(pair);
+        }
+        let teacher_depth = match family {
+            Family::Plain => s.plain.2,
+            Family::ResNet => s.resnet.map_or(s.plain.2, |r| r.2),
+        };
+        let teacher = self.alone(family, teacher_depth, SEARCH_SEED)?;
+        let candidates = sample_grid(&search_space(), s.search_budget, SEARCH_SEED);
+        let mut runs = Vec::new();
+        for &(lambda, temperature) in &candidates {
+            let spec = self.spec(
+                family,
+                depth,
+                self.distillation_with(lambda, temperature),
+                SEARCH_SEED,
+            )?;
+            let label = format!(
+                "search {} <- {} lambda {lambda:.2} T {temperature}",
+                net_name(family, depth),
+                net_name(family, teacher_depth)
+            );
+            runs.push(self.obtain(&RunNode::new(label, spec, vec![teacher.clone()]))?);
+        }
+        let best = fewest_validation_errors(&runs).expect("a positive budget");
+        let pair = candidates[best];
+        let mut trials = self.trials.lock().expect("search poisoned");
+        for (i, (run, &(lambda, temperature))) in runs.iter().zip(&candidates).enumerate() {
+            let last = run.final_epoch();
+            trials.push(Trial {
+                family,
+                depth,
+                teacher: teacher_depth,
+                lambda,
+                temperature,
+                val_errors: last.val_errors,
+                val_total: last.val_total,
+                chosen: i == best,
+            });
+        }
+        self.chosen
+            .lock()
+            .expect("search poisoned")
+            .insert(key, pair);
+        Ok(pair)
     }
 
     fn spec(&self, family: Family, depth: usize, method: Method, seed: u64) -> Result<TrainSpec> {
@@ -123,7 +206,13 @@ impl Context {
         teacher: Arc<RunNode>,
         seed: u64,
     ) -> Result<Arc<RunNode>> {
-        let spec = self.spec(family, depth, self.distillation(), seed)?;
+        let (lambda, temperature) = self.hyperparameters(family, depth)?;
+        let spec = self.spec(
+            family,
+            depth,
+            self.distillation_with(lambda, temperature),
+            seed,
+        )?;
         let label = format!("{} <- {}", net_name(family, depth), teacher.label);
         Ok(RunNode::new(label, spec, vec![teacher]))
     }

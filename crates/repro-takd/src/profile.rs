@@ -126,11 +126,19 @@ pub struct Settings {
     pub plain_teachers: Vec<usize>,
     /// `paths`: the plain depths a path from plane10 to plane2 may pass through (every subset).
     pub path_intermediates: Vec<usize>,
-    /// The distillation loss `(1 - lambda) CE + lambda T^2 KL`: fixed here, before the runs
-    /// (the maintainers' ResNet110 -> ResNet20 setting); a validation search over the official
-    /// space is the next step of issue 9.
+    /// The distillation loss `(1 - lambda) CE + lambda T^2 KL`: with `search_budget` 0 these
+    /// fixed values (the maintainers' ResNet110 -> ResNet20 setting) are used everywhere.
     pub lambda: f64,
     pub temperature: f64,
+    /// Trials of the validation search for (lambda, T) per distilled depth, drawn from the
+    /// official search space ([`search_space`]); 0 uses the fixed values above.
+    pub search_budget: usize,
+}
+
+/// The official code's search space: lambda in 0.05..1.0 by 0.05, T in {1, 2, 5, 10, 15, 20}.
+pub fn search_space() -> Vec<(f64, f64)> {
+    let lambdas: Vec<f64> = (1..=20).map(|i| f64::from(i) * 0.05).collect();
+    kd_core::train::search::grid2(&lambdas, &[1.0, 2.0, 5.0, 10.0, 15.0, 20.0])
 }
 
 impl Settings {
@@ -155,6 +163,7 @@ impl Settings {
             path_intermediates: vec![8, 6, 4],
             lambda: 0.5,
             temperature: 5.0,
+            search_budget: 4,
         };
         Ok(match profile {
             Profile::Ci | Profile::Full => {
@@ -174,6 +183,7 @@ impl Settings {
                 epochs: Some(1),
                 resnet: Some((8, 14, 20)),
                 resnet_assistants: vec![14],
+                search_budget: 2,
                 ..cpu
             },
             Profile::Cpu => cpu,
@@ -187,6 +197,7 @@ impl Settings {
                 epochs: None,
                 resnet: Some(crate::paper::RESNET_DEPTHS),
                 resnet_assistants: crate::paper::TABLE_3_TA.to_vec(),
+                search_budget: 8,
                 ..cpu
             },
         })

@@ -34,9 +34,18 @@ fn smoke_run_writes_the_table_with_every_path() {
         assert_eq!(table.matches(&format!(",{method},")).count(), 2, "{table}");
     }
     // Every distinct run once across the experiments (shared teachers, assistants and path
-    // prefixes): plain 5 (table) + 4 (ta-size) + 6 (teacher-size) + 8 (paths), ResNet 5.
+    // prefixes): plain 5 (table) + 4 (ta-size) + 6 (teacher-size) + 8 (paths), ResNet 5; plus
+    // the (lambda, T) search's 2 trials per distilled depth (plain 2, 4, 6, 8; ResNet 8, 14),
+    // whose winner is the seed-1 run from the Table 1 teacher itself: 6 more.
     let trained = stderr(&o).matches(": training run ").count();
-    assert_eq!(trained, 28, "{}", stderr(&o));
+    assert_eq!(trained, 34, "{}", stderr(&o));
+    let search = std::fs::read_to_string(out.join("search.csv")).unwrap();
+    assert_eq!(search.lines().count(), 1 + 12, "{search}");
+    assert_eq!(
+        search.matches(",true").count(),
+        6,
+        "one pair chosen per depth: {search}"
+    );
     let lines = |f: &str| {
         std::fs::read_to_string(out.join(f))
             .unwrap()

@@ -78,12 +78,10 @@ fn section(
     let same_dataset = dataset.as_str() == paper_dataset;
     s.text(&format!(
         "Final-epoch test accuracy (%) of the student, mean ± std over {} seed(s), recipe `{}`, \
-         {} epochs per network, lambda {} and T {} (fixed before the runs). {}",
+         {} epochs per network, lambda and T as chosen on validation (the search section). {}",
         ctx.seeds.len(),
         ctx.recipe.name(),
         ctx.epochs(),
-        ctx.settings.lambda,
-        ctx.settings.temperature,
         if same_dataset {
             String::new()
         } else {
