@@ -35,6 +35,7 @@ pub fn recompute(dir: &Path) -> Result<Vec<Claim>> {
         experiments::ta_size::NAME => experiments::ta_size::claims(table),
         experiments::teacher_size::NAME => experiments::teacher_size::claims(table),
         experiments::paths::NAME => experiments::paths::claims(table),
+        experiments::resnet26::NAME => experiments::resnet26::claims(table),
         _ => experiments::table::claims(table),
     })
 }

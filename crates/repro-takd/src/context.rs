@@ -165,7 +165,17 @@ impl Context {
     }
 
     fn spec(&self, family: Family, depth: usize, method: Method, seed: u64) -> Result<TrainSpec> {
-        let epochs = self.epochs();
+        self.spec_for(family, depth, method, seed, self.epochs())
+    }
+
+    fn spec_for(
+        &self,
+        family: Family,
+        depth: usize,
+        method: Method,
+        seed: u64,
+        epochs: usize,
+    ) -> Result<TrainSpec> {
         let training = self.recipe.training(family, epochs);
         let mut spec = TrainSpec::new(
             &self.splits,
@@ -190,41 +200,40 @@ impl Context {
 
     /// The network of `depth` on hard labels (a teacher, or a student without KD).
     pub fn alone(&self, family: Family, depth: usize, seed: u64) -> Result<Arc<RunNode>> {
-        let spec = self.spec(family, depth, HardLabels {}.into(), seed)?;
-        Ok(RunNode::new(
-            format!("{} seed {seed}", net_name(family, depth)),
-            spec,
-            vec![],
-        ))
-    }
-
-    /// The network of `depth` distilled from `teacher`.
-    pub fn distilled(
-        &self,
-        family: Family,
-        depth: usize,
-        teacher: Arc<RunNode>,
-        seed: u64,
-    ) -> Result<Arc<RunNode>> {
-        let (lambda, temperature) = self.hyperparameters(family, depth)?;
-        let spec = self.spec(
-            family,
-            depth,
-            self.distillation_with(lambda, temperature),
-            seed,
-        )?;
-        let label = format!("{} <- {}", net_name(family, depth), teacher.label);
-        Ok(RunNode::new(label, spec, vec![teacher]))
+        Ok(self.chain(family, &[depth], seed)?.remove(0))
     }
 
     /// The path `depths[0] -> depths[1] -> ...` (teacher first): the first trains alone, each
     /// next one is distilled from the previous. Returns every node, teacher first.
     pub fn chain(&self, family: Family, depths: &[usize], seed: u64) -> Result<Vec<Arc<RunNode>>> {
+        self.chain_for(family, depths, seed, self.epochs())
+    }
+
+    /// [`Context::chain`] with every network trained for `epochs` epochs (a setting with its
+    /// own schedule length, like the ResNet-26 comparison's 80). Distillation uses the (lambda,
+    /// T) chosen for each depth.
+    pub fn chain_for(
+        &self,
+        family: Family,
+        depths: &[usize],
+        seed: u64,
+        epochs: usize,
+    ) -> Result<Vec<Arc<RunNode>>> {
         let mut nodes: Vec<Arc<RunNode>> = Vec::new();
         for &depth in depths {
             let node = match nodes.last() {
-                None => self.alone(family, depth, seed)?,
-                Some(previous) => self.distilled(family, depth, previous.clone(), seed)?,
+                None => {
+                    let spec = self.spec_for(family, depth, HardLabels {}.into(), seed, epochs)?;
+                    let label = format!("{} seed {seed}", net_name(family, depth));
+                    RunNode::new(label, spec, vec![])
+                }
+                Some(previous) => {
+                    let (lambda, temperature) = self.hyperparameters(family, depth)?;
+                    let method = self.distillation_with(lambda, temperature);
+                    let spec = self.spec_for(family, depth, method, seed, epochs)?;
+                    let label = format!("{} <- {}", net_name(family, depth), previous.label);
+                    RunNode::new(label, spec, vec![previous.clone()])
+                }
             };
             nodes.push(node);
         }

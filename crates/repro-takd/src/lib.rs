@@ -1,6 +1,8 @@
 //! Reproduces Mirzadeh et al. (2020), "Improved Knowledge Distillation via Teacher Assistant":
-//! so far Table 1 (NOKD / BLKD / TAKD, plain CNNs and ResNets). Writes CSV tables, SVG charts
-//! and `summary.md` into `results/takd/<profile>/`.
+//! Table 1 (NOKD / BLKD / TAKD, plain CNNs and ResNets), the assistant-size and teacher-size
+//! sweeps, every distillation path from plane10 to plane2 and the ResNet-26 comparison, with
+//! (lambda, T) chosen on validation. Writes CSV tables, SVG charts and `summary.md` into
+//! `results/takd/<profile>/`.
 
 pub mod claims;
 mod context;
@@ -135,6 +137,7 @@ pub fn run(args: &CommonArgs, recipe: RecipeName) -> kd_core::Result<()> {
             experiments::ta_size::NAME => experiments::ta_size::run(&ctx)?,
             experiments::teacher_size::NAME => experiments::teacher_size::run(&ctx)?,
             experiments::paths::NAME => experiments::paths::run(&ctx)?,
+            experiments::resnet26::NAME => experiments::resnet26::run(&ctx)?,
             other => unreachable!("unknown experiment {other}"),
         }
         eprintln!("{name}: done in {:.0} s", t0.elapsed().as_secs_f64());
@@ -145,7 +148,7 @@ pub fn run(args: &CommonArgs, recipe: RecipeName) -> kd_core::Result<()> {
     write_search(&ctx)?;
     let (runs_used, training_minutes) = ctx.trainer.training_time();
     let preamble = format!(
-        "{}, reproduced with kd-repro (work in progress: Table 1 only so far).\n\n\
+        "{}, reproduced with kd-repro (work in progress).\n\n\
          - profile `{}`, recipe `{}`, dataset `{}`: {} training / {} validation / {} test images\n\
          - seeds: {}, one teacher and one assistant per seed; numbers are mean ± std over seeds\n\
          - final-epoch test accuracy; test accuracy at the epoch with the fewest validation \

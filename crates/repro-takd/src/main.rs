@@ -13,9 +13,10 @@ use repro_takd::profile::RecipeName;
              Assistant",
     long_about = "Reproduce Mirzadeh et al. (2020), Improved Knowledge Distillation via Teacher \
                   Assistant (AAAI 2020). Experiments: table (NOKD / BLKD / TAKD for plain CNNs \
-                  and ResNets). Work in progress (issue 9): the TA-size, teacher-size, paths and \
-                  ResNet-26 experiments, the validation search for lambda and T and the ci \
-                  profile are still to come."
+                  and ResNets), ta-size, teacher-size, paths (all 8 from plane10 to plane2) \
+                  and resnet26 (the comparison setting), with lambda and T chosen on the \
+                  validation split. Work in progress (issue 9): the cpu profile is not yet \
+                  sized or run, and there is no ci profile yet."
 )]
 struct Cli {
     #[command(flatten)]

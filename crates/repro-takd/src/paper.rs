@@ -83,6 +83,13 @@ pub const TABLE_3_TA: [usize; 4] = [56, 32, 20, 14];
 pub const TABLE_3_CIFAR10: [f64; 4] = [88.70, 88.73, 88.90, 88.98];
 pub const TABLE_3_CIFAR100: [f64; 4] = [61.47, 61.55, 61.82, 61.5];
 
+/// The comparison with other methods (CIFAR-10, teacher ResNet26, 80 epochs): (student, TA,
+/// NOKD, BLKD, TAKD).
+pub const RESNET26_TEACHER: usize = 26;
+pub const RESNET26_EPOCHS: usize = 80;
+pub const RESNET26_CIFAR10: [(usize, usize, f64, f64, f64); 2] =
+    [(8, 14, 86.02, 86.66, 88.01), (14, 20, 89.11, 89.75, 91.23)];
+
 /// The paper's Table 1 row for `family` on `dataset` (`cifar10` / `cifar100`), if it has one.
 pub fn table_1(family: Family, dataset: &str) -> Option<Table1Row> {
     TABLE_1

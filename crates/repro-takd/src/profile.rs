@@ -126,6 +126,10 @@ pub struct Settings {
     pub plain_teachers: Vec<usize>,
     /// `paths`: the plain depths a path from plane10 to plane2 may pass through (every subset).
     pub path_intermediates: Vec<usize>,
+    /// `resnet26`: (student, assistant) pairs distilled from a ResNet-26 teacher, and the
+    /// epochs of that setting (the paper: 80); empty where the profile trains no ResNets.
+    pub resnet26_pairs: Vec<(usize, usize)>,
+    pub resnet26_epochs: Option<usize>,
     /// The distillation loss `(1 - lambda) CE + lambda T^2 KL`: with `search_budget` 0 these
     /// fixed values (the maintainers' ResNet110 -> ResNet20 setting) are used everywhere.
     pub lambda: f64,
@@ -161,6 +165,8 @@ impl Settings {
             resnet_assistants: Vec::new(),
             plain_teachers: vec![4, 6, 8, 10],
             path_intermediates: vec![8, 6, 4],
+            resnet26_pairs: Vec::new(),
+            resnet26_epochs: None,
             lambda: 0.5,
             temperature: 5.0,
             search_budget: 4,
@@ -184,6 +190,8 @@ impl Settings {
                 resnet: Some((8, 14, 20)),
                 resnet_assistants: vec![14],
                 search_budget: 2,
+                resnet26_pairs: vec![(8, 14)],
+                resnet26_epochs: Some(1),
                 ..cpu
             },
             Profile::Cpu => cpu,
@@ -198,6 +206,11 @@ impl Settings {
                 resnet: Some(crate::paper::RESNET_DEPTHS),
                 resnet_assistants: crate::paper::TABLE_3_TA.to_vec(),
                 search_budget: 8,
+                resnet26_pairs: crate::paper::RESNET26_CIFAR10
+                    .iter()
+                    .map(|r| (r.0, r.1))
+                    .collect(),
+                resnet26_epochs: Some(crate::paper::RESNET26_EPOCHS),
                 ..cpu
             },
         })

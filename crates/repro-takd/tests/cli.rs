@@ -36,9 +36,10 @@ fn smoke_run_writes_the_table_with_every_path() {
     // Every distinct run once across the experiments (shared teachers, assistants and path
     // prefixes): plain 5 (table) + 4 (ta-size) + 6 (teacher-size) + 8 (paths), ResNet 5; plus
     // the (lambda, T) search's 2 trials per distilled depth (plain 2, 4, 6, 8; ResNet 8, 14),
-    // whose winner is the seed-1 run from the Table 1 teacher itself: 6 more.
+    // whose winner is the seed-1 run from the Table 1 teacher itself: 6 more; the ResNet-26
+    // setting's teacher and its three distilled students (resnet8 alone is the table's): 4.
     let trained = stderr(&o).matches(": training run ").count();
-    assert_eq!(trained, 34, "{}", stderr(&o));
+    assert_eq!(trained, 38, "{}", stderr(&o));
     let search = std::fs::read_to_string(out.join("search.csv")).unwrap();
     assert_eq!(search.lines().count(), 1 + 12, "{search}");
     assert_eq!(
@@ -59,6 +60,7 @@ fn smoke_run_writes_the_table_with_every_path() {
     );
     assert_eq!(lines("teacher-size.csv"), 1 + 4);
     assert_eq!(lines("paths.csv"), 1 + 8);
+    assert_eq!(lines("resnet26.csv"), 1 + 3, "resnet8: NOKD, BLKD, TAKD");
     assert!(
         stderr(&o).contains("plane2 <- plane4 <- plane10 seed 1: training run"),
         "{}",
@@ -72,6 +74,7 @@ fn smoke_run_writes_the_table_with_every_path() {
         "ta-size.svg",
         "teacher-size.svg",
         "paths.svg",
+        "resnet26.claims.csv",
     ] {
         assert!(out.join(file).exists(), "{file}");
     }
