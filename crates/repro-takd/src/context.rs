@@ -64,6 +64,15 @@ pub enum Method3 {
 impl Method3 {
     pub const ALL: [Method3; 3] = [Method3::Nokd, Method3::Blkd, Method3::Takd];
 
+    /// This method's entry of a (NOKD, BLKD, TAKD) triple.
+    pub fn pick<T>(self, (nokd, blkd, takd): (T, T, T)) -> T {
+        match self {
+            Method3::Nokd => nokd,
+            Method3::Blkd => blkd,
+            Method3::Takd => takd,
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Method3::Nokd => "NOKD",

@@ -3,10 +3,10 @@
 //! (ResNet-14 and ResNet-20: TAKD). The boundary-supporting-samples issue adds its columns.
 
 use kd_core::Result;
-use kd_core::report::summary::{Section, paper_row};
-use kd_core::report::{Claim, MeanStd, Relation, Table};
+use kd_core::report::summary::Section;
+use kd_core::report::{Claim, Table};
 
-use crate::claims::is_required;
+use super::{accuracy_of, ordering_claims, reference_row};
 use crate::context::{Context, Method3, accuracies};
 use crate::paper::{self, Family};
 
@@ -74,27 +74,12 @@ pub fn run(ctx: &Context) -> Result<()> {
         let reference = paper::RESNET26_CIFAR10
             .iter()
             .find(|r| r.0 == student && r.1 == assistant);
+        let st = student.to_string();
         for method in Method3::ALL {
-            let st = student.to_string();
-            let ours = MeanStd::of(&table.numbers_where(
-                "test_accuracy",
-                &[("student", st.as_str()), ("method", method.name())],
-            )?);
-            let value = reference.map(|r| match method {
-                Method3::Nokd => r.2,
-                Method3::Blkd => r.3,
-                Method3::Takd => r.4,
-            });
-            let mut row = paper_row(
-                &format!("resnet{student} (TA resnet{assistant}): {}", method.name()),
-                if same_dataset { value } else { None },
-                ours,
-                2,
-            );
-            if !same_dataset {
-                row[1] = value.map_or("–".into(), |p| format!("({p:.2})"));
-            }
-            rows.push(row);
+            let label = format!("resnet{student} (TA resnet{assistant}): {}", method.name());
+            let value = reference.map(|r| method.pick((r.2, r.3, r.4)));
+            let ours = accuracy_of(&table, &[("student", st.as_str())], method)?;
+            rows.push(reference_row(&label, value, same_dataset, ours));
         }
     }
     s.table(&["student", "paper", "ours", "delta"], &rows);
@@ -108,34 +93,13 @@ pub fn run(ctx: &Context) -> Result<()> {
 pub fn claims(table: &Table) -> Result<Vec<Claim>> {
     let mut out = Vec::new();
     for student in table.distinct("student")? {
-        let acc = |m: Method3| -> Result<f64> {
-            Ok(MeanStd::of(&table.numbers_where(
-                "test_accuracy",
-                &[("student", student.as_str()), ("method", m.name())],
-            )?)
-            .mean)
-        };
-        let id = |s: &str| format!("{NAME}/resnet{student}-{s}");
-        out.push(Claim {
-            id: id("blkd-beats-nokd"),
-            statement: format!("ResNet-{student}: distilled from ResNet-26 beats alone"),
-            lhs_label: "BLKD accuracy (%)".into(),
-            lhs: acc(Method3::Blkd)?,
-            relation: Relation::Greater,
-            rhs_label: "NOKD accuracy (%)".into(),
-            rhs: acc(Method3::Nokd)?,
-            required: is_required(&id("blkd-beats-nokd")),
-        });
-        out.push(Claim {
-            id: id("takd-beats-blkd"),
-            statement: format!("ResNet-{student}: through an assistant beats from ResNet-26"),
-            lhs_label: "TAKD accuracy (%)".into(),
-            lhs: acc(Method3::Takd)?,
-            relation: Relation::Greater,
-            rhs_label: "BLKD accuracy (%)".into(),
-            rhs: acc(Method3::Blkd)?,
-            required: is_required(&id("takd-beats-blkd")),
-        });
+        out.extend(ordering_claims(
+            table,
+            &[("student", student.as_str())],
+            &format!("{NAME}/resnet{student}-"),
+            format!("ResNet-{student}: distilled from ResNet-26 beats alone"),
+            format!("ResNet-{student}: through an assistant beats from ResNet-26"),
+        )?);
     }
     Ok(out)
 }

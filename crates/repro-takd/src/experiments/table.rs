@@ -3,10 +3,10 @@
 
 use kd_core::Result;
 use kd_core::report::chart::grouped_bar_chart;
-use kd_core::report::summary::{Section, paper_row};
-use kd_core::report::{Claim, MeanStd, Relation, Table};
+use kd_core::report::summary::Section;
+use kd_core::report::{Claim, Table};
 
-use crate::claims::is_required;
+use super::{accuracy_of, ordering_claims, reference_row};
 use crate::context::{Context, Method3, accuracies};
 use crate::paper::{self, Family};
 
@@ -95,43 +95,23 @@ fn section(
     let mut chart = Vec::new();
     for &(family, depths) in families {
         let reference = paper::table_1(family, paper_dataset);
+        let filter = [("family", family.name())];
         for method in Method3::ALL {
-            let ours = MeanStd::of(&table.numbers_where(
-                "test_accuracy",
-                &[("family", family.name()), ("method", method.name())],
-            )?);
-            let paper_value = reference.map(|r| match method {
-                Method3::Nokd => r.nokd,
-                Method3::Blkd => r.blkd,
-                Method3::Takd => r.takd,
-            });
-            let mut row = paper_row(
-                &format!(
-                    "{} S={} TA={} T={}: {}",
-                    family.name(),
-                    depths.0,
-                    depths.1,
-                    depths.2,
-                    method.name()
-                ),
-                if same_dataset { paper_value } else { None },
-                ours,
-                2,
+            let label = format!(
+                "{} S={} TA={} T={}: {}",
+                family.name(),
+                depths.0,
+                depths.1,
+                depths.2,
+                method.name()
             );
-            if !same_dataset {
-                row[1] = paper_value.map_or("–".into(), |p| format!("({p:.2})"));
-            }
-            rows.push(row);
+            let paper_value = reference.map(|r| method.pick((r.nokd, r.blkd, r.takd)));
+            let ours = accuracy_of(table, &filter, method)?;
+            rows.push(reference_row(&label, paper_value, same_dataset, ours));
         }
         let bars = Method3::ALL
             .iter()
-            .map(|m| {
-                let v = table.numbers_where(
-                    "test_accuracy",
-                    &[("family", family.name()), ("method", m.name())],
-                )?;
-                Ok(MeanStd::of(&v))
-            })
+            .map(|&m| accuracy_of(table, &filter, m))
             .collect::<Result<Vec<_>>>()?;
         chart.push((format!("{} (S={})", family.name(), depths.0), bars));
     }
@@ -151,45 +131,20 @@ fn section(
     s.write(&ctx.out)
 }
 
-fn mean_accuracy(table: &Table, family: &str, method: Method3) -> Result<f64> {
-    Ok(MeanStd::of(&table.numbers_where(
-        "test_accuracy",
-        &[("family", family), ("method", method.name())],
-    )?)
-    .mean)
-}
-
 /// Per family in the table: BLKD beats NOKD and TAKD beats BLKD (means over seeds).
 pub fn claims(table: &Table) -> Result<Vec<Claim>> {
     let mut out = Vec::new();
     for family in table.distinct("family")? {
-        let id = |s: &str| format!("{NAME}/{family}-{s}");
-        let acc = |m| mean_accuracy(table, &family, m);
-        out.push(Claim {
-            id: id("blkd-beats-nokd"),
-            statement: format!(
-                "{family}: a student distilled from the teacher beats one trained alone"
-            ),
-            lhs_label: "BLKD accuracy (%)".into(),
-            lhs: acc(Method3::Blkd)?,
-            relation: Relation::Greater,
-            rhs_label: "NOKD accuracy (%)".into(),
-            rhs: acc(Method3::Nokd)?,
-            required: is_required(&id("blkd-beats-nokd")),
-        });
-        out.push(Claim {
-            id: id("takd-beats-blkd"),
-            statement: format!(
+        out.extend(ordering_claims(
+            table,
+            &[("family", family.as_str())],
+            &format!("{NAME}/{family}-"),
+            format!("{family}: a student distilled from the teacher beats one trained alone"),
+            format!(
                 "{family}: distilling through a teacher assistant beats distilling from the \
                  teacher directly"
             ),
-            lhs_label: "TAKD accuracy (%)".into(),
-            lhs: acc(Method3::Takd)?,
-            relation: Relation::Greater,
-            rhs_label: "BLKD accuracy (%)".into(),
-            rhs: acc(Method3::Blkd)?,
-            required: is_required(&id("takd-beats-blkd")),
-        });
+        )?);
     }
     Ok(out)
 }
