@@ -23,6 +23,8 @@ BLOCKS = [
      "profile `full`, full MNIST"),
     ("hinton2015-fashion", "results/hinton2015/cpu-fashion", ["mnist-table"],
      "profile `cpu`, `--dataset fashion-mnist`"),
+    ("takd", "results/takd/cpu", ["table", "ta-size", "teacher-size", "paths"],
+     "profile `cpu`, bundled Fashion-MNIST subset"),
 ]
 
 
@@ -34,6 +36,10 @@ PAPERS = [
     ("Czarnecki et al. (2017), *Sobolev Training for Neural Networks*",
      "repro-sobolev", "§4.1 regression claims; Sobolev distillation as a digit analogue",
      [("cpu", "results/sobolev/cpu")]),
+    ("Mirzadeh et al. (2020), *Improved Knowledge Distillation via Teacher Assistant*",
+     "repro-takd", "plain-CNN Table 1, Table 2, teacher size and all 8 paths on a Fashion-MNIST "
+     "subset; ResNets and CIFAR in the paper profile (not yet run)",
+     [("cpu", "results/takd/cpu")]),
 ]
 
 

@@ -90,6 +90,18 @@ impl Context {
             .unwrap_or_else(|| self.recipe.full_epochs())
     }
 
+    /// "N epochs per network", or "N epochs per assistant and student, M per teacher" where
+    /// teachers train longer: the schedule, as summaries state it.
+    pub fn epochs_text(&self, epochs: usize) -> String {
+        match self.settings.teacher_epoch_factor {
+            1 => format!("{epochs} epochs per network"),
+            factor => format!(
+                "{epochs} epochs per assistant and student, {} per teacher",
+                epochs * factor
+            ),
+        }
+    }
+
     /// `plane{depth}` (the paper's book for the class count) or ResNet-`depth` (shortcut B,
     /// the official code's), for this dataset's images.
     pub fn net(&self, family: Family, depth: usize) -> Result<ModelSpec> {
@@ -133,7 +145,7 @@ impl Context {
             Family::Plain => s.plain.2,
             Family::ResNet => s.resnet.map_or(s.plain.2, |r| r.2),
         };
-        let teacher = self.alone(family, teacher_depth, SEARCH_SEED)?;
+        let teacher = self.teacher(family, teacher_depth, SEARCH_SEED)?;
         let candidates = sample_grid(&search_space(), s.search_budget, SEARCH_SEED);
         let mut runs = Vec::new();
         for &(lambda, temperature) in &candidates {
@@ -207,13 +219,44 @@ impl Context {
         Ok(spec)
     }
 
-    /// The network of `depth` on hard labels (a teacher, or a student without KD).
+    /// The seed of the teacher heading the chains of `seed`: seed [`SEARCH_SEED`]'s for every
+    /// seed where the profile shares one teacher, `seed` otherwise.
+    pub fn teacher_seed(&self, seed: u64) -> u64 {
+        if self.settings.shared_teacher {
+            SEARCH_SEED
+        } else {
+            seed
+        }
+    }
+
+    /// The teacher heading the chains of `seed` (see [`Context::teacher_seed`]).
+    pub fn teacher(&self, family: Family, depth: usize, seed: u64) -> Result<Arc<RunNode>> {
+        self.teacher_for(family, depth, seed, self.epochs())
+    }
+
+    /// [`Context::teacher`] trained for `epochs` epochs.
+    pub fn teacher_for(
+        &self,
+        family: Family,
+        depth: usize,
+        seed: u64,
+        epochs: usize,
+    ) -> Result<Arc<RunNode>> {
+        let epochs = epochs * self.settings.teacher_epoch_factor;
+        Ok(self
+            .chain_for(family, &[depth], self.teacher_seed(seed), epochs)?
+            .remove(0))
+    }
+
+    /// The network of `depth` on hard labels (a student without KD).
     pub fn alone(&self, family: Family, depth: usize, seed: u64) -> Result<Arc<RunNode>> {
         Ok(self.chain(family, &[depth], seed)?.remove(0))
     }
 
-    /// The path `depths[0] -> depths[1] -> ...` (teacher first): the first trains alone, each
-    /// next one is distilled from the previous. Returns every node, teacher first.
+    /// The path `depths[0] -> depths[1] -> ...` (teacher first): the first trains alone (as a
+    /// teacher when others follow: seed [`Context::teacher_seed`], the profile's teacher
+    /// epochs), each next one is distilled from the
+    /// previous with `seed`. Returns every node, teacher first.
     pub fn chain(&self, family: Family, depths: &[usize], seed: u64) -> Result<Vec<Arc<RunNode>>> {
         self.chain_for(family, depths, seed, self.epochs())
     }
@@ -228,19 +271,38 @@ impl Context {
         seed: u64,
         epochs: usize,
     ) -> Result<Vec<Arc<RunNode>>> {
+        let (head_seed, head_epochs) = if depths.len() > 1 {
+            (
+                self.teacher_seed(seed),
+                epochs * self.settings.teacher_epoch_factor,
+            )
+        } else {
+            (seed, epochs)
+        };
         let mut nodes: Vec<Arc<RunNode>> = Vec::new();
         for &depth in depths {
             let node = match nodes.last() {
                 None => {
-                    let spec = self.spec_for(family, depth, HardLabels {}.into(), seed, epochs)?;
-                    let label = format!("{} seed {seed}", net_name(family, depth));
+                    let method = HardLabels {}.into();
+                    let spec = self.spec_for(family, depth, method, head_seed, head_epochs)?;
+                    let label = format!("{} seed {head_seed}", net_name(family, depth));
                     RunNode::new(label, spec, vec![])
                 }
                 Some(previous) => {
                     let (lambda, temperature) = self.hyperparameters(family, depth)?;
                     let method = self.distillation_with(lambda, temperature);
                     let spec = self.spec_for(family, depth, method, seed, epochs)?;
-                    let label = format!("{} <- {}", net_name(family, depth), previous.label);
+                    // Under a shared teacher the chain's own seed is named where it starts.
+                    let own_seed = if nodes.len() == 1 && head_seed != seed {
+                        format!(" seed {seed}")
+                    } else {
+                        String::new()
+                    };
+                    let label = format!(
+                        "{}{own_seed} <- {}",
+                        net_name(family, depth),
+                        previous.label
+                    );
                     RunNode::new(label, spec, vec![previous.clone()])
                 }
             };

@@ -89,11 +89,16 @@ fn write_search(ctx: &Context) -> kd_core::Result<()> {
 }
 
 /// Runs the experiments the flags select and assembles `summary.md` and `claims.csv`.
-pub fn run(args: &CommonArgs, recipe: RecipeName) -> kd_core::Result<()> {
+pub fn run(args: &CommonArgs, recipe: Option<RecipeName>) -> kd_core::Result<()> {
     let started = Instant::now();
     let code = git_commit();
     let settings = Settings::for_profile(args.profile)?;
-    let selected = args.selected(&experiments::ALL)?;
+    let recipe = recipe.unwrap_or(settings.default_recipe);
+    let selected = if args.only.is_empty() {
+        settings.experiments.clone()
+    } else {
+        args.selected(&experiments::ALL)?
+    };
     let trainer = args.trainer()?;
     let seeds = args.seeds_or(settings.seeds)?;
     let dataset_name = args.dataset_or(settings.default_dataset);
@@ -101,7 +106,7 @@ pub fn run(args: &CommonArgs, recipe: RecipeName) -> kd_core::Result<()> {
     let dataset = load_dataset(&info, &Locations::standard(args.data_dir.clone()))?;
     let splits = Splits::new(&dataset, &settings.split);
     let mut out = args.out_dir("takd", settings.default_dataset);
-    if recipe != RecipeName::Paper && args.out.is_none() && !args.walks_graph_only() {
+    if recipe != settings.default_recipe && args.out.is_none() && !args.walks_graph_only() {
         let name = out.file_name().map(|n| n.to_string_lossy().into_owned());
         out.set_file_name(format!("{}-{}", name.unwrap_or_default(), recipe.name()));
     }
@@ -148,9 +153,12 @@ pub fn run(args: &CommonArgs, recipe: RecipeName) -> kd_core::Result<()> {
     write_search(&ctx)?;
     let (runs_used, training_minutes) = ctx.trainer.training_time();
     let preamble = format!(
-        "{}, reproduced with kd-repro (work in progress).\n\n\
+        "{}, reproduced with kd-repro.\n\n\
          - profile `{}`, recipe `{}`, dataset `{}`: {} training / {} validation / {} test images\n\
-         - seeds: {}, one teacher and one assistant per seed; numbers are mean ± std over seeds\n\
+         - seeds: {}, {}; numbers are mean ± std over seeds\n\
+         - epochs: {} for assistants and students, {} for teachers (networks trained alone to \
+           teach)\n\
+         - choices: {}\n\
          - final-epoch test accuracy; test accuracy at the epoch with the fewest validation \
            errors in the CSV beside it; lambda and T chosen on the validation split (see the \
            search section), never on test\n\
@@ -164,6 +172,14 @@ pub fn run(args: &CommonArgs, recipe: RecipeName) -> kd_core::Result<()> {
         ctx.splits.validation.len(),
         ctx.splits.test.len(),
         ctx.seeds.len(),
+        if ctx.settings.shared_teacher {
+            "one teacher (seed 1's) shared by every seed, assistants and students per seed"
+        } else {
+            "a teacher, its assistants and students per seed"
+        },
+        ctx.epochs(),
+        ctx.epochs() * ctx.settings.teacher_epoch_factor,
+        ctx.settings.choices,
         args.device,
         kd_core::perf::machine_description(),
         code,

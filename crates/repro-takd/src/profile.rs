@@ -110,6 +110,18 @@ pub struct Settings {
     pub default_dataset: &'static str,
     pub split: SplitSpec,
     pub seeds: usize,
+    /// One teacher (seed 1's) heads the chains of every seed, rather than one teacher per seed;
+    /// assistants and students are trained per seed either way.
+    pub shared_teacher: bool,
+    /// A network trained alone to teach (the head of a chain) trains this many times the
+    /// epochs of the others.
+    pub teacher_epoch_factor: usize,
+    /// The recipe `--recipe` defaults to.
+    pub default_recipe: RecipeName,
+    /// How this profile's own choices were made (the summary states it).
+    pub choices: &'static str,
+    /// The experiments run without `--only`.
+    pub experiments: Vec<&'static str>,
     /// Epochs of every network (teacher, assistant, student); `None`: the recipe's full length.
     pub epochs: Option<usize>,
     pub batch_size: usize,
@@ -155,7 +167,27 @@ impl Settings {
                 max_test: None,
             },
             seeds: 3,
-            epochs: Some(10),
+            shared_teacher: true,
+            // Chosen on validation (seed 1, see `choices`): a plane10 trained as long as the
+            // others was no better than plane2 alone (83.5 % vs 83.7 %).
+            teacher_epoch_factor: 3,
+            // Chosen on validation (seed 1): under the paper's recipe lr 0.1 never anneals in a
+            // short schedule; its plane10 reached 73.8 % and a T = 20 trial collapsed to chance.
+            default_recipe: RecipeName::Official,
+            choices: "the profile's sizes, its default recipe (official) and its teachers' 3x \
+                      epochs were fixed from the validation accuracy of seed-1 pilots of Table 1. \
+                      Paper recipe, 4000 images, 8 epochs: plane10 73.8 %, a T = 20 trial at \
+                      chance. Official recipe, 4000 images, 8 epochs (teacher 24): plane10 86.8 \
+                      %, below its plane4 assistant (87.4 %), leaving the paper's premise unmet; \
+                      hence all 7000 training images for 5 epochs (teacher 15): plane10 88.3 %, \
+                      plane4 86.9 %, plane2 alone 85.4 %. Disclosed: that 4000-image \
+                      configuration had also been run for 3 seeds and seen on test (NOKD, BLKD \
+                      and TAKD all 84.48 % mean) before the change; an earlier pilot (paper \
+                      recipe, 7000 images, 10 epochs, lambda 0.5, T 5) showed test accuracy too \
+                      (BLKD below NOKD, TAKD at chance), which is why fixed values gave way to \
+                      the validation search",
+            experiments: crate::experiments::ALL.to_vec(),
+            epochs: Some(5),
             batch_size: 128,
             plain: crate::paper::PLAIN_DEPTHS,
             // A ResNet-20 step costs about 4x a plane10 one here: the ResNet row is for the
@@ -169,16 +201,22 @@ impl Settings {
             resnet26_epochs: None,
             lambda: 0.5,
             temperature: 5.0,
-            search_budget: 4,
+            search_budget: 3,
         };
         Ok(match profile {
-            Profile::Ci | Profile::Full => {
-                return Err(KdError::Config(format!(
-                    "takd has no `{}` profile yet (issue 9: the ci profile comes with the \
-                     required claims); use smoke, cpu or paper",
-                    profile.name()
-                )));
+            Profile::Full => {
+                return Err(KdError::Config(
+                    "takd has no `full` profile (the cpu profile uses the bundled Fashion-MNIST \
+                     subset, the paper profile CIFAR); use smoke, ci, cpu or paper"
+                        .into(),
+                ));
             }
+            // The cpu profile's Table 1, whose claims CI requires: the same runs, so a cpu run
+            // reuses them from the run store.
+            Profile::Ci => Settings {
+                experiments: vec![crate::experiments::table::NAME],
+                ..cpu
+            },
             Profile::Smoke => Settings {
                 split: SplitSpec {
                     validation: 200,
@@ -203,6 +241,11 @@ impl Settings {
                     max_test: None,
                 },
                 epochs: None,
+                shared_teacher: false,
+                teacher_epoch_factor: 1,
+                default_recipe: RecipeName::Paper,
+                choices: "the paper's recipe and schedule, every network for the same epochs, \
+                          a teacher per seed",
                 resnet: Some(crate::paper::RESNET_DEPTHS),
                 resnet_assistants: crate::paper::TABLE_3_TA.to_vec(),
                 search_budget: 8,

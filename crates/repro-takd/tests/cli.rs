@@ -79,7 +79,51 @@ fn smoke_run_writes_the_table_with_every_path() {
         assert!(out.join(file).exists(), "{file}");
     }
     let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(summary.contains("recipe `official`"), "{summary}");
+    assert!(summary.contains("3 for teachers"), "{summary}");
+}
+
+#[test]
+fn the_paper_recipe_on_request_and_the_ci_profile_plan() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let o = smoke(
+        &out,
+        &tmp.path().join("runs"),
+        &["--recipe", "paper", "--only", "table"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
     assert!(summary.contains("recipe `paper`"), "{summary}");
+    let table = std::fs::read_to_string(out.join("table.csv")).unwrap();
+    assert_eq!(table.matches(",paper,").count(), 6, "{table}");
+
+    // The ci profile is the cpu profile's Table 1: its plan is that table's runs only, and
+    // every one of them is also in the cpu profile's plan.
+    let plan = |profile: &str| {
+        let o = Command::new(BIN)
+            .args(["--profile", profile, "--plan", "--runs-dir"])
+            .arg(tmp.path().join("empty-runs"))
+            .env("KD_OFFLINE", "1")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let keys = |plan: &str| -> Vec<String> {
+        plan.lines()
+            .filter(|l| l.contains("  train  "))
+            .map(|l| l.split_whitespace().next().unwrap().to_string())
+            .collect()
+    };
+    let (ci, cpu) = (plan("ci"), plan("cpu"));
+    let (ci_keys, cpu_keys) = (keys(&ci), keys(&cpu));
+    // One shared teacher, 3 search trials for each of plane4 and plane2, and per seed the
+    // assistant and the three students (NOKD, BLKD, TAKD); seed 1's assistant and BLKD student
+    // are the winning trials themselves (same teacher, seed and pair).
+    assert_eq!(ci_keys.len(), 1 + 2 * 3 + 3 * 4 - 2, "{ci}");
+    assert!(ci_keys.iter().all(|k| cpu_keys.contains(k)), "{ci}\n{cpu}");
+    assert!(cpu_keys.len() > ci_keys.len());
 }
 
 #[test]
@@ -87,13 +131,27 @@ fn bad_input_is_one_clear_error() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
     let runs = tmp.path().join("runs");
-    let no_ci = Command::new(BIN)
-        .args(["--profile", "ci", "--out"])
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert_eq!(no_ci.status.code(), Some(1), "{}", stderr(&no_ci));
-    assert!(stderr(&no_ci).contains("takd has no `ci` profile yet"));
+    for (args, needle) in [
+        (&["--profile", "full"][..], "takd has no `full` profile"),
+        // The paper profile's CIFAR-10, absent here: the error names where to put it.
+        (
+            &["--profile", "paper"][..],
+            "dataset `cifar10` was not found",
+        ),
+    ] {
+        let o = Command::new(BIN)
+            .args(args)
+            .arg("--out")
+            .arg(&out)
+            .arg("--runs-dir")
+            .arg(&runs)
+            .env("KD_OFFLINE", "1")
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("panicked"));
+    }
     let cases: [(&[&str], i32, &str); 3] = [
         (&["--recipe", "github"], 2, "invalid value 'github'"),
         (

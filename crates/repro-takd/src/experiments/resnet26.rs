@@ -28,7 +28,7 @@ pub fn run(ctx: &Context) -> Result<()> {
     for &seed in &ctx.seeds {
         for &(student, assistant) in &ctx.settings.resnet26_pairs {
             let teacher_run =
-                ctx.obtain(&ctx.chain_for(Family::ResNet, &[teacher], seed, epochs)?[0])?;
+                ctx.obtain(&*ctx.teacher_for(Family::ResNet, teacher, seed, epochs)?)?;
             for method in Method3::ALL {
                 let depths: &[usize] = match method {
                     Method3::Nokd => &[student],
@@ -59,9 +59,10 @@ pub fn run(ctx: &Context) -> Result<()> {
     }
     let same_dataset = ctx.splits.dataset == "cifar10";
     s.text(&format!(
-        "Final-epoch test accuracy (%), mean ± std over {} seed(s), {epochs} epochs per network \
-         (the paper: {}). The paper's numbers are CIFAR-10's{}.",
+        "Final-epoch test accuracy (%), mean ± std over {} seed(s), {} (the paper: {} per \
+         network). The paper's numbers are CIFAR-10's{}.",
         ctx.seeds.len(),
+        ctx.epochs_text(epochs),
         paper::RESNET26_EPOCHS,
         if same_dataset {
             ""

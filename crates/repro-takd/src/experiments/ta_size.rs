@@ -28,7 +28,7 @@ pub fn run(ctx: &Context) -> Result<()> {
     ]);
     for (family, (student, _, teacher), assistants) in families(ctx) {
         for &seed in &ctx.seeds {
-            let teacher_acc = accuracies(&ctx.obtain(&*ctx.alone(family, teacher, seed)?)?).0;
+            let teacher_acc = accuracies(&ctx.obtain(&*ctx.teacher(family, teacher, seed)?)?).0;
             let alone_acc = accuracies(&ctx.obtain(&*ctx.alone(family, student, seed)?)?).0;
             for &assistant in &assistants {
                 let chain = ctx.chain(family, &[teacher, assistant, student], seed)?;

@@ -4,7 +4,7 @@
 use kd_core::Result;
 use kd_core::report::chart::grouped_bar_chart;
 use kd_core::report::summary::Section;
-use kd_core::report::{Claim, Table};
+use kd_core::report::{Claim, MeanStd, Table};
 
 use super::{accuracy_of, ordering_claims, reference_row};
 use crate::context::{Context, Method3, accuracies};
@@ -33,7 +33,7 @@ pub fn run(ctx: &Context) -> Result<()> {
     }
     for &(family, depths) in &families {
         for &seed in &ctx.seeds {
-            let teacher = ctx.obtain(&*ctx.alone(family, depths.2, seed)?)?;
+            let teacher = ctx.obtain(&*ctx.teacher(family, depths.2, seed)?)?;
             let assistant = ctx.obtain(
                 ctx.chain(family, &[depths.2, depths.1], seed)?
                     .last()
@@ -78,10 +78,10 @@ fn section(
     let same_dataset = dataset.as_str() == paper_dataset;
     s.text(&format!(
         "Final-epoch test accuracy (%) of the student, mean ± std over {} seed(s), recipe `{}`, \
-         {} epochs per network, lambda and T as chosen on validation (the search section). {}",
+         {}, lambda and T as chosen on validation (the search section). {}",
         ctx.seeds.len(),
         ctx.recipe.name(),
-        ctx.epochs(),
+        ctx.epochs_text(ctx.epochs()),
         if same_dataset {
             String::new()
         } else {
@@ -116,6 +116,9 @@ fn section(
         chart.push((format!("{} (S={})", family.name(), depths.0), bars));
     }
     s.table(&["student", "paper", "ours", "delta"], &rows);
+    for &(family, _) in families {
+        s.text(&paired_differences(table, family)?);
+    }
     let groups: Vec<String> = Method3::ALL.iter().map(|m| m.name().to_string()).collect();
     grouped_bar_chart(
         &ctx.out.join(format!("{NAME}.svg")),
@@ -129,6 +132,47 @@ fn section(
         s.claim(claim);
     }
     s.write(&ctx.out)
+}
+
+/// The per-seed differences BLKD - NOKD and TAKD - BLKD (each seed's students share its
+/// initialisation and data order), with whether their mean stands out of the seed noise (more
+/// than one standard error of the mean from zero).
+fn paired_differences(table: &Table, family: Family) -> Result<String> {
+    let values = |method: Method3| {
+        table.numbers_where(
+            "test_accuracy",
+            &[("family", family.name()), ("method", method.name())],
+        )
+    };
+    let (nokd, blkd, takd) = (
+        values(Method3::Nokd)?,
+        values(Method3::Blkd)?,
+        values(Method3::Takd)?,
+    );
+    let describe = |name: &str, a: &[f64], b: &[f64]| {
+        let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
+        let m = MeanStd::of(&d);
+        let standard_error = m.std / (d.len() as f64).sqrt();
+        let verdict = if d.len() < 2 {
+            "one seed: no noise estimate"
+        } else if m.mean.abs() > standard_error {
+            "beyond one standard error"
+        } else {
+            "within one standard error of zero: seed noise"
+        };
+        let per_seed: Vec<String> = d.iter().map(|x| format!("{x:+.2}")).collect();
+        format!(
+            "{name} per seed {} (mean {:+.2}, {verdict})",
+            per_seed.join(", "),
+            m.mean
+        )
+    };
+    Ok(format!(
+        "{}: {}; {}.",
+        family.name(),
+        describe("BLKD - NOKD", &blkd, &nokd),
+        describe("TAKD - BLKD", &takd, &blkd)
+    ))
 }
 
 /// Per family in the table: BLKD beats NOKD and TAKD beats BLKD (means over seeds).

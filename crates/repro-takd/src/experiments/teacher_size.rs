@@ -42,8 +42,14 @@ pub fn run(ctx: &Context) -> Result<()> {
     let mut s = Section::new(NAME, "The size of the teacher");
     s.text(&format!(
         "plane{student} distilled from plain teachers of growing depth (final-epoch test \
-         accuracy, %, mean ± std over {} seed(s)).",
-        ctx.seeds.len()
+         accuracy, %, mean ± std over {} seed(s)){}.",
+        ctx.seeds.len(),
+        if ctx.settings.shared_teacher {
+            "; one teacher of each depth (seed 1's) teaches every seed, hence no spread in its \
+             accuracy"
+        } else {
+            ""
+        }
     ));
     let (students, teachers) = curves(&table)?;
     let rows: Vec<Vec<String>> = students
