@@ -1,20 +1,49 @@
 //! The takd binary end to end on the smoke profile, and bad input as one clear error.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_repro-takd");
 
-fn smoke(out: &Path, runs: &Path, extra: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(["--profile", "smoke", "--out"])
+fn smoke_command(out: &Path, runs: &Path, extra: &[&str]) -> Command {
+    let mut c = Command::new(BIN);
+    c.args(["--profile", "smoke", "--out"])
         .arg(out)
         .arg("--runs-dir")
         .arg(runs)
         .args(extra)
-        .env("KD_OFFLINE", "1")
+        .env("KD_OFFLINE", "1");
+    c
+}
+
+fn smoke(out: &Path, runs: &Path, extra: &[&str]) -> Output {
+    smoke_command(out, runs, extra)
         .output()
         .expect("the binary starts")
+}
+
+fn trained_keys(o: &Output) -> Vec<String> {
+    stderr(o)
+        .lines()
+        .filter_map(|l| {
+            l.split_once(": training run ")
+                .map(|(_, k)| k.trim().to_string())
+        })
+        .collect()
+}
+
+fn csv_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read(&p).unwrap())
+        })
+        .collect();
+    files.sort();
+    files
 }
 
 fn stderr(o: &Output) -> String {
@@ -168,4 +197,61 @@ fn bad_input_is_one_clear_error() {
         assert!(!stderr(&o).contains("panicked"));
     }
     assert!(!out.exists(), "no result written");
+}
+
+/// The (lambda, T) search is imperative (its winner decides the later runs' keys): shards
+/// sharing a store train the trials first, then, on a later pass, the winner's dependants; every
+/// key is trained once and the results equal one process's.
+#[test]
+fn shards_on_one_store_train_each_key_once_and_give_the_same_csvs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let only = ["--only", "table"];
+    let alone = smoke(&t.join("out-alone"), &t.join("runs-alone"), &only);
+    assert!(alone.status.success(), "{}", stderr(&alone));
+    let mut expected = trained_keys(&alone);
+    expected.sort();
+
+    let shared = t.join("runs-shared");
+    let mut trained = Vec::new();
+    for pass in 0.. {
+        assert!(pass < 6, "the shards never finished the graph");
+        let children: Vec<_> = ["1/2", "2/2"]
+            .iter()
+            .map(|shard| {
+                let mut args = only.to_vec();
+                args.extend(["--shard", shard]);
+                smoke_command(&t.join("out-shard"), &shared, &args)
+                    .stderr(Stdio::piped())
+                    .stdout(Stdio::null())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        let outputs: Vec<Output> = children
+            .into_iter()
+            .map(|c| c.wait_with_output().unwrap())
+            .collect();
+        for o in &outputs {
+            assert!(o.status.success(), "{}", stderr(o));
+            trained.extend(trained_keys(o));
+        }
+        assert!(!t.join("out-shard").exists(), "a shard writes no results");
+        if outputs
+            .iter()
+            .all(|o| stderr(o).contains(" 0 of its runs wait for teachers"))
+        {
+            break;
+        }
+    }
+    trained.sort();
+    assert_eq!(trained, expected, "every key once over the shards");
+
+    let results = smoke(&t.join("out-sharded"), &shared, &only);
+    assert!(results.status.success(), "{}", stderr(&results));
+    assert!(trained_keys(&results).is_empty(), "{}", stderr(&results));
+    assert_eq!(
+        csv_files(&t.join("out-sharded")),
+        csv_files(&t.join("out-alone"))
+    );
 }
