@@ -6,7 +6,10 @@
 use burn::prelude::Device;
 use kd_core::KdError;
 use kd_core::data::{Augment, Locations, SplitSpec, Splits, Subset, dataset_info, load_dataset};
-use kd_core::methods::{Ensemble, HardLabels, Hints, Method, SoftTargets};
+use kd_core::methods::{
+    Ensemble, HardLabels, Hints, LogitRegression, Method, NoiseForm, NoiseTarget, NoiseUnit,
+    NoisyLogits, SoftTargets,
+};
 use kd_core::models::{Activation, CnnLayer, MlpConfig, Net, PlainCnnConfig};
 use kd_core::runs::{EpochMetrics, RunStore};
 use kd_core::tensors::floats;
@@ -371,6 +374,46 @@ fn teacher_and_student(splits: &Splits, t: &Trainer) -> (TrainedRun, TrainSpec) 
     student.method = Method::SoftTargets(SoftTargets::new(4.0, 0.1));
     let student = student.with_teachers(&[&teacher.key]);
     (teacher, student)
+}
+
+/// Sau & Balasubramanian's noisy teacher with sigma = 0 or alpha = 0 is exactly the clean
+/// teacher's logit regression (every number of every epoch); with noise it is another run.
+#[test]
+fn a_noisy_teacher_without_noise_is_the_clean_logit_regression() {
+    let splits = splits();
+    let dir = tempfile::tempdir().unwrap();
+    let t = trainer(dir.path());
+    let (teacher, mut student) = teacher_and_student(&splits, &t);
+    let teachers = std::slice::from_ref(&teacher);
+    // Regressing logits (squared errors in the hundreds at first) at the soft-target student's
+    // rate 0.1 diverges once noise is added; 0.01 trains both.
+    student.optimizer = OptimizerSpec::Sgd {
+        lr: 0.01,
+        momentum: 0.9,
+        nesterov: true,
+        weight_decay: 1e-4,
+    };
+    student.method = LogitRegression { hard_weight: 0.0 }.into();
+    let clean = t.train("clean", &student, &splits, teachers).unwrap();
+    let noisy = |sigma: f64, alpha: f64| NoisyLogits {
+        sigma,
+        alpha,
+        form: NoiseForm::Multiplicative,
+        unit: NoiseUnit::Sample,
+        target: NoiseTarget::Teacher,
+        hard_weight: 0.0,
+    };
+    for (sigma, alpha) in [(0.0, 0.5), (0.1, 0.0), (0.1, 0.5)] {
+        student.method = noisy(sigma, alpha).into();
+        let run = t.train("noisy", &student, &splits, teachers).unwrap();
+        let same =
+            numbers(&run.history) == numbers(&clean.history) && weights(&run) == weights(&clean);
+        assert_eq!(
+            same,
+            sigma == 0.0 || alpha == 0.0,
+            "sigma {sigma} alpha {alpha}"
+        );
+    }
 }
 
 #[test]

@@ -47,12 +47,14 @@ macro_rules! methods {
     };
 }
 
+pub use noisy_logits::{NoiseForm, NoiseTarget, NoiseUnit};
 pub use soft_targets::KlReduction;
 
 methods! {
     hard_labels::HardLabels,
     soft_targets::SoftTargets,
     logit_regression::LogitRegression,
+    noisy_logits::NoisyLogits,
     sobolev::Sobolev,
     ensemble::Ensemble,
     hints::Hints,
