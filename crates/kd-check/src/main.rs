@@ -24,7 +24,7 @@ struct Paper {
 }
 
 /// The registry: one line per paper crate.
-const PAPERS: [Paper; 3] = [
+const PAPERS: [Paper; 4] = [
     Paper {
         name: "hinton2015",
         required: repro_hinton2015::claims::REQUIRED,
@@ -39,6 +39,11 @@ const PAPERS: [Paper; 3] = [
         name: "takd",
         required: repro_takd::claims::REQUIRED,
         recompute: repro_takd::claims::recompute,
+    },
+    Paper {
+        name: "noisy-teacher",
+        required: repro_noisy_teacher::claims::REQUIRED,
+        recompute: repro_noisy_teacher::claims::recompute,
     },
 ];
 
@@ -65,7 +70,7 @@ enum Command {
     /// Recompute DIR's claims from its tables; fail unless claims.csv matches them and every
     /// required claim of PAPER is present and holds.
     Claims {
-        /// hinton2015, sobolev or takd.
+        /// hinton2015, sobolev, takd or noisy-teacher.
         paper: String,
         dir: PathBuf,
         /// Check only that claims.csv matches the tables (for results reported as measured,

@@ -174,6 +174,22 @@ impl StepIo<'_> {
             .logits
             .clone()
     }
+
+    /// The teachers' logits averaged over the teachers (one teacher: its logits, unchanged).
+    pub fn mean_teacher_logits(&self) -> Tensor<2> {
+        let k = self.teachers.len();
+        let sum = self
+            .teachers
+            .iter()
+            .map(|t| t.logits.clone())
+            .reduce(|a, b| a + b)
+            .expect("the spec was validated to have a teacher");
+        if k == 1 {
+            sum
+        } else {
+            sum.div_scalar(k as f64)
+        }
+    }
 }
 
 /// Where in training the step is, and the method's own random stream (seeded by run and epoch).
@@ -221,5 +237,47 @@ pub(crate) fn check_unit_weight(name: &str, w: f64) -> crate::Result<()> {
         Err(crate::KdError::Config(format!(
             "{name} must be in [0, 1], got {w}"
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tensors::floats;
+
+    #[test]
+    fn the_mean_teacher_logits_average_the_teachers() {
+        let device = Device::flex();
+        let logits = |v: [[f32; 2]; 1]| TeacherSignals {
+            logits: Tensor::<2>::from_data(v, &device),
+            features: Vec::new(),
+        };
+        let teachers = [
+            logits([[1.0, -2.0]]),
+            logits([[3.0, 0.0]]),
+            logits([[2.0, 5.0]]),
+        ];
+        let images = Tensor::<4>::zeros([1, 1, 2, 2], &device);
+        let labels = Tensor::<1, Int>::from_data([0i64], &device);
+        let student = Outputs {
+            logits: Tensor::<2>::zeros([1, 2], &device),
+            features: Vec::new(),
+        };
+        let aux = AuxParams::default();
+        let io = |teachers| StepIo {
+            images: &images,
+            labels: &labels,
+            student: &student,
+            student_jvp: None,
+            teachers,
+            tangents: None,
+            aux: &aux,
+        };
+        assert_eq!(floats(io(&teachers).mean_teacher_logits()), vec![2.0, 1.0]);
+        assert_eq!(
+            floats(io(&teachers[..1]).mean_teacher_logits()),
+            vec![1.0, -2.0]
+        );
+        assert_eq!(floats(io(&teachers).teacher_logits()), vec![1.0, -2.0]);
     }
 }

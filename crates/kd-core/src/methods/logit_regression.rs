@@ -1,5 +1,6 @@
 //! Caruana et al. / Ba & Caruana (2014): regress the teacher's logits, `1/2 ||s - t||^2`, the
-//! T -> infinity limit of soft targets; optionally mixed with the hard labels.
+//! T -> infinity limit of soft targets; optionally mixed with the hard labels. With several
+//! teachers the target is their mean logits (an ensemble's).
 
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -36,7 +37,7 @@ impl Distiller for LogitRegression {
 
     fn needs(&self) -> Needs {
         Needs {
-            teachers: Teachers::One,
+            teachers: Teachers::OneOrMore,
             ..Needs::default()
         }
     }
@@ -52,7 +53,7 @@ impl Distiller for LogitRegression {
     fn loss_terms(&self, io: &StepIo, _ctx: &mut StepCtx) -> LossTerms {
         self.terms(
             io.student.logits.clone(),
-            io.teacher_logits(),
+            io.mean_teacher_logits(),
             io.labels.clone(),
         )
     }

@@ -9,7 +9,7 @@
 //! decides (each sample, or the whole batch), and which logits are perturbed (the teacher's, or
 //! the student's own: the paper's "noisy student" comparison). The noise is drawn from the
 //! step's own random stream ([`StepCtx::rng`]), so a run is reproducible and its data order does
-//! not depend on the noise.
+//! not depend on the noise. With several teachers the clean target is their mean logits.
 
 use burn::prelude::*;
 use rand::Rng;
@@ -146,7 +146,7 @@ impl Distiller for NoisyLogits {
 
     fn needs(&self) -> Needs {
         Needs {
-            teachers: Teachers::One,
+            teachers: Teachers::OneOrMore,
             ..Needs::default()
         }
     }
@@ -182,7 +182,7 @@ impl Distiller for NoisyLogits {
             let [rows, cols] = logits.dims();
             self.draw(rows, cols, ctx.rng)
         });
-        self.terms(logits, io.teacher_logits(), io.labels.clone(), p.as_ref())
+        self.terms(logits, io.mean_teacher_logits(), io.labels.clone(), p.as_ref())
     }
 }
 

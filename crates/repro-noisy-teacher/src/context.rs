@@ -1,0 +1,256 @@
+//! What every experiment shares: per dataset the splits, the LeNet-5 teachers and the MLP
+//! students; the ways of training a student; and the (sigma, alpha) chosen on validation.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use kd_core::Result;
+use kd_core::data::{DatasetInfo, Splits};
+use kd_core::methods::{
+    HardLabels, LogitRegression, Method, NoiseForm, NoiseTarget, NoiseUnit, NoisyLogits,
+    SoftTargets,
+};
+use kd_core::models::{LeNetConfig, MlpConfig, ModelSpec};
+use kd_core::train::{OptimizerSpec, Recipe, RunNode, TrainSpec, TrainedRun, Trainer};
+
+use crate::profile::Settings;
+
+/// The seed offset of the extra teachers of an ensemble: student seed `s` averages the teachers
+/// of seeds `s`, `s + 1000`, `s + 2000`, ...
+const ENSEMBLE_SEED_STRIDE: u64 = 1000;
+
+/// One dataset of the profile.
+pub struct Data {
+    pub name: String,
+    pub info: DatasetInfo,
+    pub splits: Splits,
+}
+
+/// The noise options of `--noise-form` and `--noise-unit`.
+#[derive(Debug, Clone, Copy)]
+pub struct NoiseOptions {
+    pub form: NoiseForm,
+    pub unit: NoiseUnit,
+}
+
+/// How a student is trained.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StudentMethod {
+    /// Hard labels alone.
+    Hard,
+    /// Regressing the clean teacher's logits.
+    Clean,
+    /// Regressing the teacher's logits perturbed with (sigma, alpha).
+    NoisyTeacher { sigma: f64, alpha: f64 },
+    /// Regressing the clean teacher with (sigma, alpha) noise on its own logits.
+    NoisyStudent { sigma: f64, alpha: f64 },
+    /// Regressing the clean teacher, with dropout on the student (input, hidden).
+    Dropout,
+    /// Regressing the clean teacher, with weight decay.
+    WeightDecay,
+    /// Hinton et al.'s soft targets (the reference line).
+    SoftTargets,
+    /// Regressing the mean logits of `k` independently trained teachers.
+    Ensemble { k: usize },
+}
+
+impl StudentMethod {
+    pub fn name(&self) -> String {
+        match self {
+            StudentMethod::Hard => "hard labels".into(),
+            StudentMethod::Clean => "clean teacher".into(),
+            StudentMethod::NoisyTeacher { .. } => "noisy teacher".into(),
+            StudentMethod::NoisyStudent { .. } => "noisy student".into(),
+            StudentMethod::Dropout => "dropout".into(),
+            StudentMethod::WeightDecay => "weight decay".into(),
+            StudentMethod::SoftTargets => "soft targets".into(),
+            StudentMethod::Ensemble { k } => format!("ensemble of {k}"),
+        }
+    }
+}
+
+pub struct Context {
+    pub trainer: Trainer,
+    pub settings: Settings,
+    pub noise: NoiseOptions,
+    pub seeds: Vec<u64>,
+    pub out: PathBuf,
+    pub data: Vec<Data>,
+    /// (sigma, alpha) chosen on validation, per dataset.
+    pub chosen: Mutex<BTreeMap<String, (f64, f64)>>,
+}
+
+impl Context {
+    fn normalized(&self, data: &Data, mut spec: TrainSpec) -> TrainSpec {
+        spec.normalize = Some(data.info.normalize());
+        spec
+    }
+
+    fn teacher_node(&self, data: &Data, seed: u64) -> Arc<RunNode> {
+        let s = &self.settings;
+        let model = LeNetConfig::lenet5(data.splits.input_shape(), data.splits.num_classes());
+        let recipe = Recipe {
+            optimizer: s.teacher_optimizer.clone(),
+            schedule: s.schedule.clone(),
+            epochs: s.teacher_epochs,
+            batch_size: s.batch_size,
+        };
+        let spec = TrainSpec::new(&data.splits, model, HardLabels {}, recipe, seed);
+        RunNode::new(
+            format!("{} LeNet-5 teacher seed {seed}", data.name),
+            self.normalized(data, spec),
+            vec![],
+        )
+    }
+
+    /// The teacher of `seed` (trained once, then found in the run store).
+    pub fn teacher(&self, data: &Data, seed: u64) -> Result<TrainedRun> {
+        self.trainer
+            .obtain(&self.teacher_node(data, seed), &data.splits)
+    }
+
+    fn noisy(&self, sigma: f64, alpha: f64, target: NoiseTarget) -> Method {
+        NoisyLogits {
+            sigma,
+            alpha,
+            form: self.noise.form,
+            unit: self.noise.unit,
+            target,
+            hard_weight: 0.0,
+        }
+        .into()
+    }
+
+    /// The student of `seed` trained as `how`.
+    pub fn student(&self, data: &Data, how: &StudentMethod, seed: u64) -> Result<TrainedRun> {
+        let s = &self.settings;
+        let d = data.splits.input_dim();
+        let w = s.student_width;
+        let classes = data.splits.num_classes();
+        let mut model = MlpConfig::plain(&[d, w, w, classes]);
+        let mut optimizer = s.student_optimizer.clone();
+        let mut teachers = vec![self.teacher_node(data, seed)];
+        let clean: Method = LogitRegression { hard_weight: 0.0 }.into();
+        let method = match *how {
+            StudentMethod::Hard => {
+                teachers.clear();
+                HardLabels {}.into()
+            }
+            StudentMethod::Clean => clean,
+            StudentMethod::NoisyTeacher { sigma, alpha } => {
+                self.noisy(sigma, alpha, NoiseTarget::Teacher)
+            }
+            StudentMethod::NoisyStudent { sigma, alpha } => {
+                self.noisy(sigma, alpha, NoiseTarget::Student)
+            }
+            StudentMethod::Dropout => {
+                (model.input_dropout, model.hidden_dropout) = s.dropout;
+                clean
+            }
+            StudentMethod::WeightDecay => {
+                if let OptimizerSpec::Adam { weight_decay, .. } = &mut optimizer {
+                    *weight_decay = s.weight_decay;
+                }
+                clean
+            }
+            StudentMethod::SoftTargets => SoftTargets::new(s.temperature, s.hard_weight).into(),
+            StudentMethod::Ensemble { k } => {
+                teachers = (0..k as u64)
+                    .map(|i| self.teacher_node(data, seed + i * ENSEMBLE_SEED_STRIDE))
+                    .collect();
+                clean
+            }
+        };
+        let recipe = Recipe {
+            optimizer,
+            schedule: s.schedule.clone(),
+            epochs: s.student_epochs,
+            batch_size: s.batch_size,
+        };
+        let spec = TrainSpec::new(&data.splits, ModelSpec::from(model), method, recipe, seed);
+        let label = format!("{} student, {} seed {seed}", data.name, describe(how));
+        let node = RunNode::new(label, self.normalized(data, spec), teachers);
+        self.trainer.obtain(&node, &data.splits)
+    }
+
+    /// Mean final-epoch validation errors of `how` over the seeds.
+    pub fn mean_validation_errors(&self, data: &Data, how: &StudentMethod) -> Result<f64> {
+        let mut total = 0.0;
+        for &seed in &self.seeds {
+            total += self.student(data, how, seed)?.final_epoch().val_errors as f64;
+        }
+        Ok(total / self.seeds.len() as f64)
+    }
+
+    /// The candidate with the fewest mean validation errors (ties: the earlier one).
+    fn fewest_validation_errors(
+        &self,
+        data: &Data,
+        candidates: &[(f64, f64)],
+    ) -> Result<(f64, f64)> {
+        let mut best = (f64::INFINITY, candidates[0]);
+        for &(sigma, alpha) in candidates {
+            let errors =
+                self.mean_validation_errors(data, &StudentMethod::NoisyTeacher { sigma, alpha })?;
+            if errors < best.0 {
+                best = (errors, (sigma, alpha));
+            }
+        }
+        Ok(best.1)
+    }
+
+    /// The sigma of the alpha sweep: of the sigma sweep's positive sigmas (at the profile's
+    /// alpha), the one with the fewest mean validation errors.
+    pub fn alpha_sweep_sigma(&self, data: &Data) -> Result<f64> {
+        let s = &self.settings;
+        let candidates: Vec<(f64, f64)> = s
+            .sigmas
+            .iter()
+            .filter(|&&x| x > 0.0)
+            .map(|&x| (x, s.sweep_alpha))
+            .collect();
+        Ok(self.fewest_validation_errors(data, &candidates)?.0)
+    }
+
+    /// (sigma, alpha) for `data`, chosen on validation (mean final-epoch validation errors over
+    /// the seeds, never test): the best alpha of the alpha sweep at [`Context::alpha_sweep_sigma`],
+    /// unless the clean teacher (sigma 0 on the sigma sweep) has fewer validation errors still.
+    pub fn chosen_noise(&self, data: &Data) -> Result<(f64, f64)> {
+        if let Some(&pair) = self.chosen.lock().expect("poisoned").get(&data.name) {
+            return Ok(pair);
+        }
+        let s = &self.settings;
+        let sigma = self.alpha_sweep_sigma(data)?;
+        let by_alpha: Vec<(f64, f64)> = s.alphas.iter().map(|&a| (sigma, a)).collect();
+        let noisy = self.fewest_validation_errors(data, &by_alpha)?;
+        let mut candidates = vec![noisy];
+        if s.sigmas.contains(&0.0) {
+            // Listed second: a tie keeps the noise.
+            candidates.push((0.0, s.sweep_alpha));
+        }
+        let pair = self.fewest_validation_errors(data, &candidates)?;
+        self.chosen
+            .lock()
+            .expect("poisoned")
+            .insert(data.name.clone(), pair);
+        Ok(pair)
+    }
+}
+
+fn describe(how: &StudentMethod) -> String {
+    match how {
+        StudentMethod::NoisyTeacher { sigma, alpha }
+        | StudentMethod::NoisyStudent { sigma, alpha } => {
+            format!("{} sigma {sigma} alpha {alpha}", how.name())
+        }
+        _ => how.name(),
+    }
+}
+
+/// Final-epoch test accuracy and test accuracy at the epoch of fewest validation errors, in %.
+pub fn accuracies(run: &TrainedRun) -> (f64, f64) {
+    let final_acc = 100.0 * (1.0 - run.final_epoch().test_error_rate());
+    let at_best_val = 100.0 * (1.0 - run.best_validation_epoch().test_error_rate());
+    (final_acc, at_best_val)
+}

@@ -1,0 +1,119 @@
+//! The noisy-teacher binary end to end on the smoke profile, and bad input as one clear error.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_repro-noisy-teacher");
+
+fn smoke(out: &Path, runs: &Path, extra: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(["--profile", "smoke", "--out"])
+        .arg(out)
+        .arg("--runs-dir")
+        .arg(runs)
+        .args(extra)
+        .env("KD_OFFLINE", "1")
+        .output()
+        .expect("the binary starts")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn lines(dir: &Path, file: &str) -> usize {
+    std::fs::read_to_string(dir.join(file))
+        .unwrap()
+        .lines()
+        .count()
+}
+
+#[test]
+fn smoke_run_writes_every_experiment_and_trains_each_run_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let o = smoke(&out, &tmp.path().join("runs"), &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // The smoke profile: 1 seed, sigmas {0, 0.4} at alpha 0.5, alphas {0.5, 1}, 2 teachers in
+    // the ensemble. Teachers 2; students: hard, clean, soft targets, the sigma sweep's 2, the
+    // alpha sweep's 1 more (alpha 0.5 is the sigma sweep's), noisy student, dropout, weight
+    // decay, ensemble: 10. The table's noisy teacher is one of the sweeps' runs.
+    let trained = stderr(&o).matches(": training run ").count();
+    assert_eq!(trained, 12, "{}", stderr(&o));
+    assert_eq!(lines(&out, "table.csv"), 1 + 4, "four students, one seed");
+    assert_eq!(lines(&out, "sigma-sweep.csv"), 1 + 2);
+    assert_eq!(lines(&out, "alpha-sweep.csv"), 1 + 2);
+    assert_eq!(lines(&out, "regularizers.csv"), 1 + 5);
+    assert_eq!(lines(&out, "ensemble.csv"), 1 + 3);
+    let table = std::fs::read_to_string(out.join("table.csv")).unwrap();
+    for student in [
+        "hard labels",
+        "clean teacher",
+        "noisy teacher",
+        "soft targets",
+    ] {
+        assert!(table.contains(&format!(",{student},")), "{table}");
+    }
+    let claims = std::fs::read_to_string(out.join("claims.csv")).unwrap();
+    assert!(claims.contains("table/mnist-noisy-beats-clean"), "{claims}");
+    assert!(claims.contains("regularizers/mnist-noisy-teacher-beats-dropout"));
+    assert!(claims.contains("ensemble/mnist-noisy-teacher-matches-the-ensemble"));
+    for file in ["summary.md", "table.svg", "sigma-sweep.svg", "ensemble.svg"] {
+        assert!(out.join(file).exists(), "{file}");
+    }
+    let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(summary.contains("could not be read here"), "{summary}");
+
+    // The other noise form and granularity are separate runs of the noisy students only.
+    let other = smoke(
+        &tmp.path().join("out-additive"),
+        &tmp.path().join("runs"),
+        &[
+            "--noise-form",
+            "additive",
+            "--noise-unit",
+            "batch",
+            "--only",
+            "sigma-sweep",
+        ],
+    );
+    assert!(other.status.success(), "{}", stderr(&other));
+    assert_eq!(
+        stderr(&other).matches(": training run ").count(),
+        2,
+        "the sigma sweep's two noisy students (sigma 0 is a noise-free run of the new form, \
+         still a new key): {}",
+        stderr(&other)
+    );
+}
+
+#[test]
+fn bad_input_is_one_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let runs = tmp.path().join("runs");
+    let no_ci = Command::new(BIN)
+        .args(["--profile", "ci", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(no_ci.status.code(), Some(1), "{}", stderr(&no_ci));
+    assert!(stderr(&no_ci).contains("noisy-teacher has no `ci` profile yet"));
+    let cases: [(&[&str], i32, &str); 4] = [
+        (
+            &["--noise-form", "quadratic"],
+            2,
+            "invalid value 'quadratic'",
+        ),
+        (&["--dataset", "svhn"], 1, "dataset `svhn` was not found"),
+        (&["--only", "tabel"], 1, "choose from: table, sigma-sweep"),
+        (&["--seeds", "0"], 1, "seeds"),
+    ];
+    for (args, code, needle) in cases {
+        let o = smoke(&out, &runs, args);
+        assert_eq!(o.status.code(), Some(code), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("panicked"));
+    }
+    assert!(!out.exists(), "no result written");
+}
