@@ -25,6 +25,8 @@ BLOCKS = [
      "profile `cpu`, `--dataset fashion-mnist`"),
     ("takd", "results/takd/cpu", ["table", "ta-size", "teacher-size", "paths"],
      "profile `cpu`, bundled Fashion-MNIST subset"),
+    ("noisy-teacher", "results/noisy-teacher/cpu", ["table"],
+     "profile `cpu`, bundled MNIST and Fashion-MNIST subsets"),
 ]
 
 
@@ -40,6 +42,10 @@ PAPERS = [
      "repro-takd", "plain-CNN Table 1, Table 2, teacher size and all 8 paths on a Fashion-MNIST "
      "subset; ResNets and CIFAR in the paper profile (not yet run)",
      [("cpu", "results/takd/cpu")]),
+    ("Sau & Balasubramanian (2016), *Deep Model Compression: Distilling Knowledge from Noisy "
+     "Teachers*", "repro-noisy-teacher", "in progress: MNIST and Fashion-MNIST subsets, the "
+     "paper's text unread (issue 10)",
+     [("cpu", "results/noisy-teacher/cpu")]),
 ]
 
 
