@@ -8,7 +8,7 @@ use kd_core::report::chart::grouped_bar_chart;
 use kd_core::report::summary::Section;
 use kd_core::report::{Claim, Table};
 
-use super::{accuracy, beats, new_table, push_rows, tag};
+use super::{accuracies_by_dataset, beats, new_table, push_rows, tag};
 use crate::context::{Context, StudentMethod};
 
 pub const REGULARIZERS: &str = "regularizers";
@@ -51,8 +51,8 @@ pub fn run_regularizers(ctx: &Context) -> Result<()> {
         &text,
         &students,
         &table,
-    )?;
-    Ok(())
+        regularizer_claims,
+    )
 }
 
 pub fn run_ensemble(ctx: &Context) -> Result<()> {
@@ -83,6 +83,7 @@ pub fn run_ensemble(ctx: &Context) -> Result<()> {
         &text,
         &students,
         &table,
+        ensemble_claims,
     )
 }
 
@@ -93,23 +94,20 @@ fn write(
     text: &str,
     students: &[&str],
     table: &Table,
+    claims: fn(&Table) -> Result<Vec<Claim>>,
 ) -> Result<()> {
     table.write(&ctx.out.join(format!("{name}.csv")))?;
     let mut s = Section::new(name, title);
     s.text(text);
-    let mut rows = Vec::new();
-    let mut chart = Vec::new();
-    for dataset in table.distinct("dataset")? {
-        let mut row = vec![dataset.clone()];
-        let mut bars = Vec::new();
-        for student in students {
-            let a = accuracy(table, &[("dataset", &dataset), ("student", student)])?;
-            row.push(a.fmt(2));
-            bars.push(a);
-        }
-        rows.push(row);
-        chart.push((dataset, bars));
-    }
+    let chart = accuracies_by_dataset(table, students)?;
+    let rows: Vec<Vec<String>> = chart
+        .iter()
+        .map(|(dataset, accs)| {
+            let mut row = vec![dataset.clone()];
+            row.extend(accs.iter().map(|a| a.fmt(2)));
+            row
+        })
+        .collect();
     let mut header = vec!["dataset"];
     header.extend(students);
     s.table(&header, &rows);
@@ -121,12 +119,7 @@ fn write(
         &chart,
         false,
     )?;
-    let claims = if name == REGULARIZERS {
-        regularizer_claims(table)?
-    } else {
-        ensemble_claims(table)?
-    };
-    for claim in claims {
+    for claim in claims(table)? {
         s.claim(claim);
     }
     s.write(&ctx.out)

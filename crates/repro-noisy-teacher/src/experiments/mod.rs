@@ -64,6 +64,25 @@ pub fn accuracy(table: &Table, filter: &[(&str, &str)]) -> Result<MeanStd> {
     Ok(MeanStd::of(&table.numbers_where("test_accuracy", filter)?))
 }
 
+/// Per dataset (in the table's order), the final test accuracy of each of `students`: the rows
+/// and bars of the sections that compare students.
+pub fn accuracies_by_dataset(
+    table: &Table,
+    students: &[&str],
+) -> Result<Vec<(String, Vec<MeanStd>)>> {
+    table
+        .distinct("dataset")?
+        .into_iter()
+        .map(|dataset| {
+            let accs = students
+                .iter()
+                .map(|student| accuracy(table, &[("dataset", &dataset), ("student", student)]))
+                .collect::<Result<Vec<_>>>()?;
+            Ok((dataset, accs))
+        })
+        .collect()
+}
+
 /// The claims' short name of a dataset: `mnist` for the bundled digits and full MNIST alike.
 pub fn tag(dataset: &str) -> &str {
     if dataset.starts_with("mnist") {

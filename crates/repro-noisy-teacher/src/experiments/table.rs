@@ -7,7 +7,7 @@ use kd_core::report::chart::grouped_bar_chart;
 use kd_core::report::summary::Section;
 use kd_core::report::{Claim, MeanStd, Table};
 
-use super::{accuracy, beats, new_table, push_rows, tag};
+use super::{accuracies_by_dataset, beats, new_table, push_rows, tag};
 use crate::context::{Context, StudentMethod, accuracies};
 use crate::paper;
 
@@ -55,22 +55,16 @@ pub fn run(ctx: &Context) -> Result<()> {
         paper::THESIS_CIFAR10_GAIN,
         w = ctx.settings.student_width,
     ));
+    let chart = accuracies_by_dataset(&table, &STUDENTS)?;
     let mut rows = Vec::new();
-    let mut chart = Vec::new();
-    for (dataset, teacher, (sigma, alpha)) in &teachers {
+    for ((dataset, teacher, (sigma, alpha)), (_, accs)) in teachers.iter().zip(&chart) {
         let mut row = vec![
             dataset.clone(),
             teacher.fmt(2),
             format!("{sigma} / {alpha}"),
         ];
-        let mut bars = Vec::new();
-        for student in STUDENTS {
-            let a = accuracy(&table, &[("dataset", dataset), ("student", student)])?;
-            row.push(a.fmt(2));
-            bars.push(a);
-        }
+        row.extend(accs.iter().map(|a| a.fmt(2)));
         rows.push(row);
-        chart.push((dataset.clone(), bars));
     }
     let mut header = vec!["dataset", "teacher", "sigma / alpha"];
     header.extend(STUDENTS);
