@@ -7,8 +7,8 @@ use burn::prelude::Device;
 use kd_core::KdError;
 use kd_core::data::{Augment, Locations, SplitSpec, Splits, Subset, dataset_info, load_dataset};
 use kd_core::methods::{
-    Ensemble, HardLabels, Hints, LogitRegression, Method, NoiseForm, NoiseTarget, NoiseUnit,
-    NoisyLogits, SoftTargets,
+    BoundarySupport, Ensemble, HardLabels, Hints, LogitRegression, Method, NoiseForm, NoiseTarget,
+    NoiseUnit, NoisyLogits, SoftTargets,
 };
 use kd_core::models::{Activation, CnnLayer, MlpConfig, Net, PlainCnnConfig};
 use kd_core::runs::{EpochMetrics, RunStore};
@@ -68,6 +68,7 @@ fn regularized() -> MlpConfig {
         input_dropout: 0.2,
         hidden_dropout: 0.5,
         max_norm: Some(2.0),
+        input_noise: 0.0,
     }
 }
 
@@ -374,6 +375,47 @@ fn teacher_and_student(splits: &Splits, t: &Trainer) -> (TrainedRun, TrainSpec) 
     student.method = Method::SoftTargets(SoftTargets::new(4.0, 0.1));
     let student = student.with_teachers(&[&teacher.key]);
     (teacher, student)
+}
+
+/// Heo et al.'s boundary supporting samples through the whole loop: the attack runs on the live
+/// teacher in the epochs where b(e) > 0 and its term is logged; once b(e) is 0 the term is
+/// exactly 0 and no attack runs; without the boundary term the run is another.
+#[test]
+fn boundary_supporting_samples_train_through_the_loop() {
+    let splits = splits();
+    let dir = tempfile::tempdir().unwrap();
+    let t = trainer(dir.path());
+    let (teacher, mut student) = teacher_and_student(&splits, &t);
+    let teachers = std::slice::from_ref(&teacher);
+    let bss = BoundarySupport {
+        attack_size: 16,
+        // b(e) = 2 (1 - e / E) with the official 1-based e: 1 in epoch 1, 0 in epoch 2.
+        bss_until: 1.0,
+        ..BoundarySupport::default()
+    };
+    student.method = bss.clone().into();
+    let run = t.train("bss", &student, &splits, teachers).unwrap();
+    let term = |e: usize, name: &str| {
+        run.history[e]
+            .terms
+            .iter()
+            .find(|(n, _)| n == name)
+            .unwrap()
+            .1
+    };
+    assert_eq!(run.history.len(), 2);
+    assert!(term(0, "bss") > 0.0, "{:?}", run.history[0].terms);
+    assert_eq!(term(1, "bss"), 0.0, "b(e) is 0 in the last epoch");
+    assert!(term(0, "kd") > 0.0 && term(1, "kd") > 0.0);
+    assert!(run.final_epoch().test_error_rate() < 0.5, "it learns");
+    // KD alone (b = 0 throughout) is another run: the boundary term changed the training.
+    student.method = BoundarySupport {
+        bss_weight: 0.0,
+        ..bss
+    }
+    .into();
+    let plain = t.train("kd", &student, &splits, teachers).unwrap();
+    assert_ne!(weights(&plain), weights(&run));
 }
 
 /// Sau & Balasubramanian's noisy teacher with sigma = 0 or alpha = 0 is exactly the clean

@@ -9,7 +9,7 @@ use burn::nn::{BatchNorm, Linear};
 use burn::prelude::*;
 use rand::rngs::StdRng;
 
-use crate::models::Outputs;
+use crate::models::{GradientNet, Outputs};
 
 /// Named loss terms of one batch; their sum is the objective.
 pub struct LossTerms {
@@ -71,6 +71,9 @@ pub struct Needs {
     pub teacher_features: bool,
     /// Parameters of its own, built by [`Distiller::init_aux`] and trained with the student.
     pub aux_params: bool,
+    /// Extra samples built each step by [`Distiller::extra_samples`] (boundary supporting
+    /// samples), which the student and the teachers then also see; forces live teachers.
+    pub extra_samples: bool,
 }
 
 impl Default for Needs {
@@ -80,6 +83,7 @@ impl Default for Needs {
             tangents: false,
             teacher_features: false,
             aux_params: false,
+            extra_samples: false,
         }
     }
 }
@@ -163,6 +167,27 @@ pub struct StepIo<'a> {
     pub tangents: Option<&'a Tangents>,
     /// The method's own parameters (empty unless [`Needs::aux_params`]), with the graph.
     pub aux: &'a AuxParams,
+    /// What the student and the teachers made of the step's extra samples, when
+    /// [`Distiller::extra_samples`] built some.
+    pub extra: Option<ExtraIo<'a>>,
+}
+
+/// The student's outputs (training mode, with the graph; a separate forward, so BatchNorm sees
+/// the extra samples' own statistics) and the teachers' signals on the extra samples.
+pub struct ExtraIo<'a> {
+    pub student: &'a Outputs,
+    pub teachers: &'a [TeacherSignals],
+}
+
+/// What a method may look at to build extra samples, all on the plain device and outside any
+/// graph: the batch, the student's and the (first) teacher's logits on it, and that teacher as
+/// a net whose input gradients can be taken.
+pub struct SampleProbe<'a> {
+    pub images: Tensor<4>,
+    pub labels: Tensor<1, Int>,
+    pub student_logits: Tensor<2>,
+    pub teacher_logits: Tensor<2>,
+    pub teacher: &'a GradientNet,
 }
 
 impl StepIo<'_> {
@@ -216,8 +241,9 @@ pub trait Distiller {
     }
     /// A short human-readable description for tables and logs.
     fn describe(&self) -> String;
-    /// Builds the method's own parameters on `device` (only called when
-    /// [`Needs::aux_params`]), sized by the student's and teachers' feature shapes.
+    /// Builds the method's own parameters on `device` (called when [`Needs::aux_params`] or
+    /// [`Needs::teacher_features`]), sized by the student's and teachers' feature shapes; a
+    /// feature method without parameters checks the shapes here and returns none.
     fn init_aux(
         &self,
         _shapes: &FeatureShapes,
@@ -225,6 +251,11 @@ pub trait Distiller {
         _device: &Device,
     ) -> crate::Result<AuxParams> {
         Ok(AuxParams::default())
+    }
+    /// Extra inputs `[n, C, H, W]` (plain device) for this step, built before the loss from
+    /// `probe` (only called when [`Needs::extra_samples`]); `None` for none this step.
+    fn extra_samples(&self, _probe: &SampleProbe, _ctx: &mut StepCtx) -> Option<Tensor<4>> {
+        None
     }
     fn loss_terms(&self, io: &StepIo, ctx: &mut StepCtx) -> LossTerms;
 }
@@ -272,6 +303,7 @@ mod tests {
             teachers,
             tangents: None,
             aux: &aux,
+            extra: None,
         };
         assert_eq!(floats(io(&teachers).mean_teacher_logits()), vec![2.0, 1.0]);
         assert_eq!(

@@ -101,6 +101,7 @@ mod tests {
             teachers: &signals,
             tangents: None,
             aux: &crate::methods::AuxParams::default(),
+            extra: None,
         };
         let mut rng = rand::rngs::StdRng::seed_from_u64(0);
         let mut ctx = StepCtx {

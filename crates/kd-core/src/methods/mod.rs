@@ -12,8 +12,8 @@ pub mod distiller;
 use serde::{Deserialize, Serialize};
 
 pub use distiller::{
-    AuxParams, Distiller, FeatureShapes, LossTerms, Needs, StepCtx, StepIo, Tangents,
-    TeacherSignals, Teachers,
+    AuxParams, Distiller, ExtraIo, FeatureShapes, LossTerms, Needs, SampleProbe, StepCtx, StepIo,
+    Tangents, TeacherSignals, Teachers,
 };
 pub use sobolev::LogitMatch;
 
@@ -58,6 +58,8 @@ methods! {
     sobolev::Sobolev,
     ensemble::Ensemble,
     hints::Hints,
+    boundary::BoundarySupport,
+    attention::AttentionTransfer,
 }
 
 impl Distiller for Method {
@@ -84,6 +86,14 @@ impl Distiller for Method {
         device: &burn::prelude::Device,
     ) -> crate::Result<AuxParams> {
         self.inner().init_aux(shapes, seed, device)
+    }
+
+    fn extra_samples(
+        &self,
+        probe: &SampleProbe,
+        ctx: &mut StepCtx,
+    ) -> Option<burn::prelude::Tensor<4>> {
+        self.inner().extra_samples(probe, ctx)
     }
 
     fn loss_terms(&self, io: &StepIo, ctx: &mut StepCtx) -> LossTerms {

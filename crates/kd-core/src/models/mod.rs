@@ -3,6 +3,7 @@
 //! resumable. [`ModelSpec`] / [`Net`] are what the rest of the crate uses.
 
 pub mod cnn;
+pub mod gradient;
 pub mod jvp;
 pub mod layers;
 pub mod lenet;
@@ -13,6 +14,7 @@ pub mod outputs;
 pub mod resnet;
 
 pub use cnn::{CnnBook, CnnLayer, PlainCnn, PlainCnnConfig};
+pub use gradient::GradientNet;
 pub use jvp::{ForwardJvp, jacobian};
 pub use layers::{Init, trainable_params};
 pub use lenet::{LeNet, LeNetArch, LeNetConfig};

@@ -470,8 +470,9 @@ impl Trainer {
         })
     }
 
-    /// A freshly initialised student on `device` and, for methods that own parameters, those
-    /// parameters, sized by the feature shapes of the student and the teachers on one image.
+    /// A freshly initialised student on `device` and, for methods that own parameters or read
+    /// features, [`Distiller::init_aux`] on the feature shapes of the student and the teachers
+    /// on one image (its parameters, or just the shapes' check).
     fn fresh_trainable(
         &self,
         spec: &TrainSpec,
@@ -480,7 +481,8 @@ impl Trainer {
         device: &Device,
     ) -> Result<Trainable> {
         let net = spec.model.init(spec.seed, device);
-        if !spec.method.needs().aux_params {
+        let needs = spec.method.needs();
+        if !(needs.aux_params || needs.teacher_features) {
             return Ok(Trainable::net(net));
         }
         let x = images_tensor(transfer, 0..1, spec.normalize.as_ref(), &self.device);

@@ -8,7 +8,9 @@ use burn::prelude::*;
 use rand::rngs::StdRng;
 
 use crate::data::Batch;
-use crate::methods::{AuxParams, Distiller, Method, StepCtx, StepIo, Tangents, TeacherSignals};
+use crate::methods::{
+    AuxParams, Distiller, ExtraIo, Method, SampleProbe, StepCtx, StepIo, Tangents, TeacherSignals,
+};
 use crate::models::{ModelSpec, Net, Outputs};
 use crate::rng::stream_rng;
 use crate::train::TeacherStage;
@@ -94,6 +96,7 @@ pub fn step_with_teachers(
         batch,
         teachers: &signals,
         tangents: tangents.as_ref(),
+        stage: Some(stage),
     };
     train_step(
         model,
@@ -107,11 +110,13 @@ pub fn step_with_teachers(
     )
 }
 
-/// The batch and what the teacher stage said about it.
+/// The batch and what the teacher stage said about it (and the stage itself, which answers
+/// for a method's extra samples).
 pub struct StepInputs<'a> {
     pub batch: &'a Batch,
     pub teachers: &'a [TeacherSignals],
     pub tangents: Option<&'a Tangents>,
+    pub stage: Option<&'a TeacherStage>,
 }
 
 /// One optimisation step of `model` (on the autodiff device) on `inputs`: forward with dropout
@@ -146,6 +151,29 @@ pub fn train_step(
         }
         None => (model.net.forward(batch.images.clone(), Some(dropout)), None),
     };
+    // Extra samples (boundary supporting samples): built from the batch, the student's logits
+    // and the first teacher's input gradients, then seen by the student in a second training
+    // forward and by the teachers.
+    let gradient_teacher = inputs
+        .stage
+        .and_then(|stage| stage.gradient_teacher().map(|t| (stage, t)));
+    let extra = match (method.needs().extra_samples, gradient_teacher) {
+        (true, Some((stage, teacher))) => {
+            let probe = SampleProbe {
+                images: batch.images.clone().inner(),
+                labels: batch.labels.clone().inner(),
+                student_logits: outputs.logits.clone().inner(),
+                teacher_logits: inputs.teachers[0].logits.clone().inner(),
+                teacher,
+            };
+            method.extra_samples(&probe, ctx).map(|x| {
+                let device = batch.images.device();
+                let student = model.net.forward(x.clone().autodiff(), Some(dropout));
+                (student, stage.signals_on(x, &device))
+            })
+        }
+        _ => None,
+    };
     let io = StepIo {
         images: &batch.images,
         labels: &batch.labels,
@@ -154,6 +182,9 @@ pub fn train_step(
         teachers: inputs.teachers,
         tangents: inputs.tangents,
         aux: &model.aux,
+        extra: extra
+            .as_ref()
+            .map(|(student, teachers)| ExtraIo { student, teachers }),
     };
     let terms = method.loss_terms(&io, ctx);
     let hits = outputs

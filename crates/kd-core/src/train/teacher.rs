@@ -17,7 +17,7 @@ use rand::rngs::StdRng;
 use crate::data::{Batch, ImageSet, Normalization};
 use crate::methods::Distiller;
 use crate::methods::{Tangents, TeacherSignals};
-use crate::models::Net;
+use crate::models::{GradientNet, Net};
 use crate::train::{TrainSpec, TrainedRun, logits_of};
 
 /// Where a teacher's logits come from.
@@ -37,6 +37,9 @@ pub struct TeacherStage {
     features: bool,
     /// The (first) teacher, for the `J v` of methods that need tangents.
     tangent_teacher: Option<Net>,
+    /// The (first) teacher as a function with input gradients, for methods that build extra
+    /// samples.
+    gradient_teacher: Option<GradientNet>,
 }
 
 impl TeacherStage {
@@ -73,7 +76,27 @@ impl TeacherStage {
             sources,
             features,
             tangent_teacher,
+            gradient_teacher: None,
         }
+    }
+
+    /// The same stage with the first teacher also ready for input gradients (methods with
+    /// [`Needs::extra_samples`](crate::methods::Needs)); the teachers must be live.
+    pub fn with_gradient_teacher(mut self, device: &Device) -> TeacherStage {
+        self.gradient_teacher = match self.sources.first() {
+            Some(Source::Live(net)) => Some(GradientNet::new(net, device)),
+            Some(Source::Cached { .. }) => {
+                panic!("a stage that builds extra samples needs live teachers")
+            }
+            None => None,
+        };
+        self
+    }
+
+    /// The first teacher with input gradients, when [`TeacherStage::with_gradient_teacher`]
+    /// made it.
+    pub fn gradient_teacher(&self) -> Option<&GradientNet> {
+        self.gradient_teacher.as_ref()
     }
 
     /// The stage for a run of `spec` distilling `teachers` (cached unless the spec augments or
@@ -89,16 +112,20 @@ impl TeacherStage {
             .iter()
             .map(|t| (t.model.clone(), t.spec.normalize.clone()))
             .collect();
-        let cache = spec.augment.is_identity() && !force_live;
         let needs = spec.method.needs();
-        TeacherStage::new(
+        let cache = spec.augment.is_identity() && !force_live && !needs.extra_samples;
+        let stage = TeacherStage::new(
             nets,
             cache,
             needs.tangents,
             needs.teacher_features,
             transfer,
             device,
-        )
+        );
+        match needs.extra_samples {
+            true => stage.with_gradient_teacher(device),
+            false => stage,
+        }
     }
 
     /// Each teacher's logits (and, when asked for, named features) for `batch`, on the
@@ -120,23 +147,39 @@ impl TeacherStage {
                         features: Vec::new(),
                     }
                 }
-                Source::Live(net) => {
-                    let out = net.forward(batch.images.clone().inner(), None);
-                    let features = match self.features {
-                        true => out
-                            .features
-                            .into_iter()
-                            .map(|(n, f)| (n, f.to_device(&device)))
-                            .collect(),
-                        false => Vec::new(),
-                    };
-                    TeacherSignals {
-                        logits: out.logits.to_device(&device),
-                        features,
-                    }
+                Source::Live(net) => self.live(net, batch.images.clone(), &device),
+            })
+            .collect()
+    }
+
+    /// Each (live) teacher's signals for `images` (extra samples, not in the transfer set), on
+    /// `device`.
+    pub fn signals_on(&self, images: Tensor<4>, device: &Device) -> Vec<TeacherSignals> {
+        self.sources
+            .iter()
+            .map(|source| match source {
+                Source::Live(net) => self.live(net, images.clone(), device),
+                Source::Cached { .. } => {
+                    panic!("extra samples need live teachers (TeacherStage::for_run makes them)")
                 }
             })
             .collect()
+    }
+
+    fn live(&self, net: &Net, images: Tensor<4>, device: &Device) -> TeacherSignals {
+        let out = net.forward(images.inner(), None);
+        let features = match self.features {
+            true => out
+                .features
+                .into_iter()
+                .map(|(n, f)| (n, f.to_device(device)))
+                .collect(),
+            false => Vec::new(),
+        };
+        TeacherSignals {
+            logits: out.logits.to_device(device),
+            features,
+        }
     }
 
     /// One random unit direction per sample (in flattened input space, drawn from `rng`) and
