@@ -92,6 +92,7 @@ fn cases() -> Vec<Case> {
         input_dropout: 0.2,
         hidden_dropout: 0.5,
         max_norm: Some(3.5),
+        input_noise: 0.0,
     });
     let plain_teacher = ModelSpec::Mlp(MlpConfig::plain(&[784, 1200, 1200, 10]));
     let student = ModelSpec::Mlp(MlpConfig::plain(&[784, 800, 800, 10]));

@@ -53,6 +53,7 @@ fn distillation(c: &mut Criterion) {
         input_dropout: 0.0,
         hidden_dropout: 0.0,
         max_norm: None,
+        input_noise: 0.0,
     }
     .init(2, &plain);
     let student = ModelSpec::Mlp(MlpConfig::plain(&[784, 300, 300, 10]));

@@ -26,6 +26,7 @@ fn benches(c: &mut Criterion) {
         input_dropout: 0.2,
         hidden_dropout: 0.5,
         max_norm: Some(3.5),
+        input_noise: 0.0,
     });
     let student_cfg = ModelSpec::Mlp(MlpConfig::plain(&[784, 800, 800, 10]));
     let teacher = teacher_cfg.init(2, &plain);

@@ -1,20 +1,20 @@
-//! What every experiment shares: per dataset the splits, the LeNet-5 teachers and the MLP
-//! students; the ways of training a student; and the (sigma, alpha) chosen on validation.
+//! What every experiment shares: per dataset the splits, the teachers and students of its
+//! [`Pair`]; the ways of training a student; and the (sigma, alpha) chosen on validation.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use kd_core::Result;
 use kd_core::data::{DatasetInfo, Splits};
+use kd_core::error::{KdError, Result};
 use kd_core::methods::{
     HardLabels, LogitRegression, Method, NoiseForm, NoiseTarget, NoiseUnit, NoisyLogits,
     SoftTargets,
 };
-use kd_core::models::{LeNetConfig, MlpConfig, ModelSpec};
+use kd_core::models::{LeNetConfig, MlpConfig, ModelSpec, NinConfig};
 use kd_core::train::{OptimizerSpec, Recipe, RunNode, TrainSpec, TrainedRun, Trainer};
 
-use crate::profile::Settings;
+use crate::profile::{Pair, Settings};
 
 /// The seed offset of the extra teachers of an ensemble: student seed `s` averages the teachers
 /// of seeds `s`, `s + 1000`, `s + 2000`, ...
@@ -25,6 +25,12 @@ pub struct Data {
     pub name: String,
     pub info: DatasetInfo,
     pub splits: Splits,
+}
+
+impl Data {
+    pub fn pair(&self) -> Pair {
+        Pair::for_input(self.splits.input_shape())
+    }
 }
 
 /// The noise options of `--noise-form` and `--noise-unit`.
@@ -49,6 +55,9 @@ pub enum StudentMethod {
     Dropout,
     /// Regressing the clean teacher, with weight decay.
     WeightDecay,
+    /// Regressing the clean teacher's logits of the clean images, with Gaussian noise on the
+    /// student's own (normalised) inputs.
+    InputNoise,
     /// Hinton et al.'s soft targets (the reference line).
     SoftTargets,
     /// Regressing the mean logits of `k` independently trained teachers.
@@ -64,6 +73,7 @@ impl StudentMethod {
             StudentMethod::NoisyStudent { .. } => "noisy student".into(),
             StudentMethod::Dropout => "dropout".into(),
             StudentMethod::WeightDecay => "weight decay".into(),
+            StudentMethod::InputNoise => "input noise".into(),
             StudentMethod::SoftTargets => "soft targets".into(),
             StudentMethod::Ensemble { k } => format!("ensemble of {k}"),
         }
@@ -87,9 +97,53 @@ impl Context {
         spec
     }
 
+    /// "LeNet-5 teacher, 784-800-800-10 MLP student" for `data`.
+    pub fn architectures(&self, data: &Data) -> String {
+        let pair = data.pair();
+        format!(
+            "{} teacher, {} student",
+            pair.teacher_name(),
+            pair.student_name(
+                data.splits.input_dim(),
+                self.settings.student_width,
+                data.splits.num_classes()
+            )
+        )
+    }
+
+    /// Every dataset's architectures, datasets with the same pair listed together.
+    pub fn architectures_text(&self) -> String {
+        let mut groups: Vec<(String, Vec<&str>)> = Vec::new();
+        for data in &self.data {
+            let arch = self.architectures(data);
+            match groups.iter_mut().find(|(a, _)| *a == arch) {
+                Some((_, names)) => names.push(&data.name),
+                None => groups.push((arch, vec![&data.name])),
+            }
+        }
+        groups
+            .iter()
+            .map(|(arch, names)| format!("{}: {arch}", names.join(", ")))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// Whether `how` applies to `data`'s student (dropout and input noise are MLP options).
+    pub fn supports(&self, data: &Data, how: &StudentMethod) -> bool {
+        data.pair() == Pair::LeNetToMlp
+            || !matches!(how, StudentMethod::Dropout | StudentMethod::InputNoise)
+    }
+
     fn teacher_node(&self, data: &Data, seed: u64) -> Arc<RunNode> {
         let s = &self.settings;
-        let model = LeNetConfig::lenet5(data.splits.input_shape(), data.splits.num_classes());
+        let (shape, classes) = (data.splits.input_shape(), data.splits.num_classes());
+        let model = match data.pair() {
+            Pair::LeNetToMlp => ModelSpec::from(LeNetConfig::lenet5(shape, classes)),
+            Pair::NinToModLeNet => ModelSpec::from(NinConfig {
+                input: shape,
+                ..NinConfig::cifar(classes)
+            }),
+        };
         let recipe = Recipe {
             optimizer: s.teacher_optimizer.clone(),
             schedule: s.schedule.clone(),
@@ -98,7 +152,11 @@ impl Context {
         };
         let spec = TrainSpec::new(&data.splits, model, HardLabels {}, recipe, seed);
         RunNode::new(
-            format!("{} LeNet-5 teacher seed {seed}", data.name),
+            format!(
+                "{} {} teacher seed {seed}",
+                data.name,
+                data.pair().teacher_name()
+            ),
             self.normalized(data, spec),
             vec![],
         )
@@ -124,6 +182,14 @@ impl Context {
 
     /// The student of `seed` trained as `how`.
     pub fn student(&self, data: &Data, how: &StudentMethod, seed: u64) -> Result<TrainedRun> {
+        if !self.supports(data, how) {
+            return Err(KdError::Config(format!(
+                "{}: {} is an option of the MLP student, not of the {}",
+                data.name,
+                how.name(),
+                self.architectures(data)
+            )));
+        }
         let s = &self.settings;
         let d = data.splits.input_dim();
         let w = s.student_width;
@@ -154,6 +220,10 @@ impl Context {
                 }
                 clean
             }
+            StudentMethod::InputNoise => {
+                model.input_noise = s.input_noise;
+                clean
+            }
             StudentMethod::SoftTargets => SoftTargets::new(s.temperature, s.hard_weight).into(),
             StudentMethod::Ensemble { k } => {
                 teachers = (0..k as u64)
@@ -168,7 +238,13 @@ impl Context {
             epochs: s.student_epochs,
             batch_size: s.batch_size,
         };
-        let spec = TrainSpec::new(&data.splits, ModelSpec::from(model), method, recipe, seed);
+        let model = match data.pair() {
+            Pair::LeNetToMlp => ModelSpec::from(model),
+            Pair::NinToModLeNet => {
+                ModelSpec::from(LeNetConfig::mod_lenet(data.splits.input_shape(), classes))
+            }
+        };
+        let spec = TrainSpec::new(&data.splits, model, method, recipe, seed);
         let label = format!("{} student, {} seed {seed}", data.name, describe(how));
         let node = RunNode::new(label, self.normalized(data, spec), teachers);
         self.trainer.obtain(&node, &data.splits)

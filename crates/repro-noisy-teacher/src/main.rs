@@ -30,9 +30,11 @@ enum Unit {
     long_about = "Reproduce Sau & Balasubramanian (2016), Deep Model Compression: Distilling \
                   Knowledge from Noisy Teachers. Experiments: table (hard labels, clean \
                   teacher, noisy teacher, soft targets), sigma-sweep, alpha-sweep, regularizers \
-                  (noisy student, dropout, weight decay) and ensemble (one noisy teacher vs k \
-                  teachers). Work in progress (issue 10): smoke and cpu profiles; the paper \
-                  profile has MNIST only (SVHN and CIFAR-10 need a Network-in-Network teacher)."
+                  (noisy student, dropout, weight decay, input noise) and ensemble (one noisy \
+                  teacher vs k teachers). Profiles: smoke, cpu (bundled MNIST and \
+                  Fashion-MNIST subsets: LeNet-5 teachers, MLP students) and paper (MNIST, and \
+                  SVHN and CIFAR-10 with Network-in-Network teachers and modified-LeNet \
+                  students)."
 )]
 struct Cli {
     #[command(flatten)]

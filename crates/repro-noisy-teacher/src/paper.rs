@@ -20,8 +20,9 @@ pub const SOURCES: &str = "The paper's full text (arXiv:1610.09650v2) could not 
     noisy-teacher vs noisy-student comparison (the teacher's noise helps more) and a comparison \
     with dropout. Our defaults follow them: multiplicative noise, sigma a standard deviation, \
     alpha per sample; the additive form and per-batch alpha are options (--noise-form, \
-    --noise-unit). The architectures are the known third-party choice for MNIST (a LeNet-5 \
-    teacher, a 784-800-800-10 MLP student), not the paper's.";
+    --noise-unit). The architectures are the known third-party choices, not the paper's: for \
+    MNIST (and Fashion-MNIST) a LeNet-5 teacher and a 784-800-800-10 MLP student, for SVHN and \
+    CIFAR-10 a Network-in-Network teacher and a modified LeNet student.";
 
 /// The thesis's CIFAR-10 gain (points of accuracy) of a 3-layer shallow student trained with
 /// the noisy teacher over its baseline (not the paper's own table; no MNIST figure is known).

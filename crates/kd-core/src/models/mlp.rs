@@ -9,7 +9,7 @@ use rand::Rng;
 use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 
-use crate::models::layers::{dropout as apply_dropout, param};
+use crate::models::layers::{dropout as apply_dropout, normal, param};
 use crate::rng::stream_rng;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,6 +41,16 @@ pub struct MlpConfig {
     pub hidden_dropout: f64,
     /// Upper bound on the L2 norm of each unit's incoming weight vector, enforced after every step.
     pub max_norm: Option<f64>,
+    /// Standard deviation of Gaussian noise added to the (normalised) inputs during training,
+    /// before input dropout: a regulariser of the net's own inputs only (a teacher of this net
+    /// still sees the clean batch). Left out of the serialised config when 0, so the run keys
+    /// of nets without it are unchanged.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub input_noise: f64,
+}
+
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
 }
 
 impl MlpConfig {
@@ -52,6 +62,7 @@ impl MlpConfig {
             input_dropout: 0.0,
             hidden_dropout: 0.0,
             max_norm: None,
+            input_noise: 0.0,
         }
     }
 
@@ -65,6 +76,7 @@ impl MlpConfig {
             input_dropout: 0.2,
             hidden_dropout: 0.5,
             max_norm: Some(3.5),
+            input_noise: 0.0,
         }
     }
 
@@ -88,6 +100,12 @@ impl MlpConfig {
             && (c.is_nan() || c <= 0.0)
         {
             return bad(format!("max-norm must be positive, got {c}"));
+        }
+        if !(self.input_noise.is_finite() && self.input_noise >= 0.0) {
+            return bad(format!(
+                "input noise is a standard deviation: give a finite value >= 0, got {}",
+                self.input_noise
+            ));
         }
         Ok(())
     }
@@ -123,6 +141,7 @@ impl MlpConfig {
             activation: self.activation,
             input_dropout: self.input_dropout,
             hidden_dropout: self.hidden_dropout,
+            input_noise: self.input_noise,
         }
     }
 }
@@ -141,12 +160,14 @@ pub struct Mlp {
     pub input_dropout: f64,
     #[module(skip)]
     pub hidden_dropout: f64,
+    #[module(skip)]
+    pub input_noise: f64,
 }
 
 impl Mlp {
-    /// Logits. With `dropout` (the training stream) units are dropped and the survivors scaled
-    /// by 1/(1-p) ("inverted" dropout, so inference needs no rescaling); without, it is the
-    /// deterministic inference pass.
+    /// Logits. With `dropout` (the training stream) the inputs get their Gaussian noise, units
+    /// are dropped and the survivors scaled by 1/(1-p) ("inverted" dropout, so inference needs
+    /// no rescaling); without, it is the deterministic inference pass.
     pub fn forward(&self, x: Tensor<2>, dropout: Option<&mut StdRng>) -> Tensor<2> {
         self.forward_features(x, dropout).0
     }
@@ -161,6 +182,7 @@ impl Mlp {
         let mut h = x;
         let mut features = Vec::new();
         if let Some(rng) = dropout.as_deref_mut() {
+            h = add_gaussian_noise(h, self.input_noise, rng);
             h = apply_dropout(h, self.input_dropout, rng);
         }
         let last = self.layers.len() - 1;
@@ -197,6 +219,22 @@ impl Mlp {
     pub fn num_classes(&self) -> usize {
         self.layers.last().map(|l| l.weight.dims()[1]).unwrap_or(0)
     }
+}
+
+/// `x` plus N(0, std^2) noise drawn from `rng` (nothing drawn when `std` is 0).
+fn add_gaussian_noise(x: Tensor<2>, std: f64, rng: &mut StdRng) -> Tensor<2> {
+    if std <= 0.0 {
+        return x;
+    }
+    let dims = x.dims();
+    let noise = normal(rng, dims[0] * dims[1], std);
+    let noise = Tensor::<2>::from_data(TensorData::new(noise, dims), &x.device().inner());
+    let noise = if x.is_autodiff() {
+        noise.autodiff()
+    } else {
+        noise
+    };
+    x + noise
 }
 
 /// Scales the columns (a unit's incoming weights, since Burn stores `[d_in, d_out]`) of `w` to
@@ -300,6 +338,70 @@ mod tests {
         let a: Vec<f32> = floats(m.forward(x.clone(), None));
         let b: Vec<f32> = floats(m.forward(x, None));
         assert_eq!(a, b);
+    }
+
+    #[test]
+    fn input_noise_has_its_standard_deviation_in_training_only() {
+        let device = Device::flex();
+        let x = Tensor::<2>::zeros([100, 400], &device);
+        let mut rng = StdRng::seed_from_u64(5);
+        let noisy: Vec<f32> = floats(add_gaussian_noise(x.clone(), 0.3, &mut rng));
+        let n = noisy.len() as f64;
+        let mean = noisy.iter().map(|&v| v as f64).sum::<f64>() / n;
+        let std = (noisy
+            .iter()
+            .map(|&v| (v as f64 - mean).powi(2))
+            .sum::<f64>()
+            / n)
+            .sqrt();
+        assert!(mean.abs() < 0.005, "{mean}");
+        assert!((std - 0.3).abs() < 0.005, "{std}");
+
+        // A net with input noise: training passes differ, inference equals the noise-free net.
+        let plain = MlpConfig::plain(&[400, 8, 3]);
+        let noisy_cfg = MlpConfig {
+            input_noise: 0.3,
+            ..plain.clone()
+        };
+        noisy_cfg.validate().unwrap();
+        let (a, b) = (plain.init(0, &device), noisy_cfg.init(0, &device));
+        let x = Tensor::<2>::ones([4, 400], &device);
+        assert_eq!(
+            floats(a.forward(x.clone(), None)),
+            floats(b.forward(x.clone(), None))
+        );
+        let mut r1 = StdRng::seed_from_u64(1);
+        let mut r2 = StdRng::seed_from_u64(1);
+        assert_eq!(
+            floats(a.forward(x.clone(), Some(&mut r1))),
+            floats(a.forward(x.clone(), None)),
+            "no noise and no dropout: training pass = inference pass"
+        );
+        assert_ne!(
+            floats(b.forward(x.clone(), Some(&mut r2))),
+            floats(b.forward(x, None))
+        );
+        // The field stays out of the serialised config at 0 (old run keys unchanged).
+        assert!(
+            !serde_json::to_string(&plain)
+                .unwrap()
+                .contains("input_noise")
+        );
+        assert!(
+            serde_json::to_string(&noisy_cfg)
+                .unwrap()
+                .contains("input_noise")
+        );
+        let bad = MlpConfig {
+            input_noise: -1.0,
+            ..plain
+        };
+        assert!(
+            bad.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("input noise")
+        );
     }
 
     #[test]

@@ -204,6 +204,8 @@ pub fn bar_chart(
 
 /// One group of bars per label in `groups`, one bar per series within each group, with error
 /// bars; `log_y` for a logarithmic value axis (bars then start at the axis floor).
+/// A value without a mean (`MeanStd::of(&[])`: the series has nothing for that group) draws
+/// no bar.
 pub fn grouped_bar_chart(
     path: &Path,
     title: &str,
@@ -218,6 +220,7 @@ pub fn grouped_bar_chart(
         root.fill(&WHITE).map_err(chart_err)?;
         let spans = series.iter().flat_map(|(_, v)| {
             v.iter()
+                .filter(|m| m.mean.is_finite())
                 .map(|m| ((m.mean - m.std).max(m.mean * 0.5), m.mean + m.std))
         });
         let (mut y0, y1) = bounds(spans, log_y);
@@ -256,35 +259,47 @@ pub fn grouped_bar_chart(
                 for (s, (name, values)) in series.iter().enumerate() {
                     let color = PALETTE[s % PALETTE.len()];
                     chart
-                        .draw_series(values.iter().enumerate().map(|(g, m)| {
-                            let left = (g * (k + 1) + s) as f64 + 0.5;
-                            Rectangle::new(
-                                [(left, y0), (left + 1.0, m.mean)],
-                                color.mix(0.8).filled(),
-                            )
-                        }))
+                        .draw_series(
+                            values
+                                .iter()
+                                .enumerate()
+                                .filter(|(_, m)| m.mean.is_finite())
+                                .map(|(g, m)| {
+                                    let left = (g * (k + 1) + s) as f64 + 0.5;
+                                    Rectangle::new(
+                                        [(left, y0), (left + 1.0, m.mean)],
+                                        color.mix(0.8).filled(),
+                                    )
+                                }),
+                        )
                         .map_err(chart_err)?
                         .label(name.clone())
                         .legend(move |(x, y)| {
                             Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled())
                         });
                     chart
-                        .draw_series(values.iter().enumerate().map(|(g, m)| {
-                            let centre = (g * (k + 1) + s) as f64 + 1.0;
-                            let low = if log_y {
-                                (m.mean - m.std).max(y0)
-                            } else {
-                                m.mean - m.std
-                            };
-                            ErrorBar::new_vertical(
-                                centre,
-                                low,
-                                m.mean,
-                                m.mean + m.std,
-                                BLACK.filled(),
-                                6,
-                            )
-                        }))
+                        .draw_series(
+                            values
+                                .iter()
+                                .enumerate()
+                                .filter(|(_, m)| m.mean.is_finite())
+                                .map(|(g, m)| {
+                                    let centre = (g * (k + 1) + s) as f64 + 1.0;
+                                    let low = if log_y {
+                                        (m.mean - m.std).max(y0)
+                                    } else {
+                                        m.mean - m.std
+                                    };
+                                    ErrorBar::new_vertical(
+                                        centre,
+                                        low,
+                                        m.mean,
+                                        m.mean + m.std,
+                                        BLACK.filled(),
+                                        6,
+                                    )
+                                }),
+                        )
                         .map_err(chart_err)?;
                 }
                 chart

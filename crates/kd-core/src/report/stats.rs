@@ -58,6 +58,29 @@ pub fn median(values: &[f64]) -> f64 {
     }
 }
 
+/// The per-seed differences `a - b` of paired runs (each seed's runs share its initialisation
+/// and data order), and whether their mean stands out of the seed noise (more than one standard
+/// error of the mean from zero): "`name` per seed +0.10, -0.05 (mean +0.03, within one standard
+/// error of zero: seed noise)".
+pub fn paired_differences(name: &str, a: &[f64], b: &[f64]) -> String {
+    let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
+    let m = MeanStd::of(&d);
+    let standard_error = m.std / (d.len() as f64).sqrt();
+    let verdict = if d.len() < 2 {
+        "one seed: no noise estimate"
+    } else if m.mean.abs() > standard_error {
+        "beyond one standard error"
+    } else {
+        "within one standard error of zero: seed noise"
+    };
+    let per_seed: Vec<String> = d.iter().map(|x| format!("{x:+.2}")).collect();
+    format!(
+        "{name} per seed {} (mean {:+.2}, {verdict})",
+        per_seed.join(", "),
+        m.mean
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -91,10 +91,19 @@ pub fn paper_row(
 
 /// A Markdown paragraph listing the claims CI requires, each with the paper's words.
 pub fn required_claims_text(required: &[super::claims::RequiredClaim]) -> String {
-    let mut out = String::from(
-        "Required claims (declared in code before the runs; CI recomputes them from a fresh \
-         `ci` run and fails when one fails):\n\n",
-    );
+    required_claims_text_guarded(
+        required,
+        "CI recomputes them from a fresh `ci` run and fails when one fails",
+    )
+}
+
+/// The same list, saying in `guard` how CI guards the claims (for a paper whose required claim
+/// is not gated on a fresh run, and why).
+pub fn required_claims_text_guarded(
+    required: &[super::claims::RequiredClaim],
+    guard: &str,
+) -> String {
+    let mut out = format!("Required claims (declared in code before the runs; {guard}):\n\n");
     for r in required {
         out.push_str(&format!(
             "- `{}` — the paper: \"{}\"\n",

@@ -65,7 +65,8 @@ pub fn accuracy(table: &Table, filter: &[(&str, &str)]) -> Result<MeanStd> {
 }
 
 /// Per dataset (in the table's order), the final test accuracy of each of `students`: the rows
-/// and bars of the sections that compare students.
+/// and bars of the sections that compare students. A student without rows for a dataset (not
+/// an option of its architecture) gets an empty [`MeanStd`] (`n` 0, no bar drawn).
 pub fn accuracies_by_dataset(
     table: &Table,
     students: &[&str],
@@ -76,7 +77,14 @@ pub fn accuracies_by_dataset(
         .map(|dataset| {
             let accs = students
                 .iter()
-                .map(|student| accuracy(table, &[("dataset", &dataset), ("student", student)]))
+                .map(|student| {
+                    let filter = [("dataset", dataset.as_str()), ("student", student)];
+                    if table.rows_where(&filter)?.is_empty() {
+                        Ok(MeanStd::of(&[]))
+                    } else {
+                        accuracy(table, &filter)
+                    }
+                })
                 .collect::<Result<Vec<_>>>()?;
             Ok((dataset, accs))
         })

@@ -3,8 +3,9 @@
 
 use kd_core::Result;
 use kd_core::report::chart::grouped_bar_chart;
+use kd_core::report::stats::paired_differences;
 use kd_core::report::summary::Section;
-use kd_core::report::{Claim, MeanStd, Table};
+use kd_core::report::{Claim, Table};
 
 use super::{accuracy_of, ordering_claims, reference_row};
 use crate::context::{Context, Method3, accuracies};
@@ -117,7 +118,7 @@ fn section(
     }
     s.table(&["student", "paper", "ours", "delta"], &rows);
     for &(family, _) in families {
-        s.text(&paired_differences(table, family)?);
+        s.text(&family_differences(table, family)?);
     }
     let groups: Vec<String> = Method3::ALL.iter().map(|m| m.name().to_string()).collect();
     grouped_bar_chart(
@@ -137,7 +138,7 @@ fn section(
 /// The per-seed differences BLKD - NOKD and TAKD - BLKD (each seed's students share its
 /// initialisation and data order), with whether their mean stands out of the seed noise (more
 /// than one standard error of the mean from zero).
-fn paired_differences(table: &Table, family: Family) -> Result<String> {
+fn family_differences(table: &Table, family: Family) -> Result<String> {
     let values = |method: Method3| {
         table.numbers_where(
             "test_accuracy",
@@ -149,29 +150,11 @@ fn paired_differences(table: &Table, family: Family) -> Result<String> {
         values(Method3::Blkd)?,
         values(Method3::Takd)?,
     );
-    let describe = |name: &str, a: &[f64], b: &[f64]| {
-        let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
-        let m = MeanStd::of(&d);
-        let standard_error = m.std / (d.len() as f64).sqrt();
-        let verdict = if d.len() < 2 {
-            "one seed: no noise estimate"
-        } else if m.mean.abs() > standard_error {
-            "beyond one standard error"
-        } else {
-            "within one standard error of zero: seed noise"
-        };
-        let per_seed: Vec<String> = d.iter().map(|x| format!("{x:+.2}")).collect();
-        format!(
-            "{name} per seed {} (mean {:+.2}, {verdict})",
-            per_seed.join(", "),
-            m.mean
-        )
-    };
     Ok(format!(
         "{}: {}; {}.",
         family.name(),
-        describe("BLKD - NOKD", &blkd, &nokd),
-        describe("TAKD - BLKD", &takd, &blkd)
+        paired_differences("BLKD - NOKD", &blkd, &nokd),
+        paired_differences("TAKD - BLKD", &takd, &blkd)
     ))
 }
 
