@@ -43,8 +43,8 @@ PAPERS = [
      "subset; ResNets and CIFAR in the paper profile (not yet run)",
      [("cpu", "results/takd/cpu")]),
     ("Sau & Balasubramanian (2016), *Deep Model Compression: Distilling Knowledge from Noisy "
-     "Teachers*", "repro-noisy-teacher", "in progress: MNIST and Fashion-MNIST subsets, the "
-     "paper's text unread (issue 10)",
+     "Teachers*", "repro-noisy-teacher", "MNIST and Fashion-MNIST subsets (LeNet-5 -> MLP); the "
+     "paper's text unread; SVHN/CIFAR-10 in the paper profile (not yet run)",
      [("cpu", "results/noisy-teacher/cpu")]),
 ]
 
