@@ -24,7 +24,7 @@ struct Paper {
 }
 
 /// The registry: one line per paper crate.
-const PAPERS: [Paper; 4] = [
+const PAPERS: [Paper; 5] = [
     Paper {
         name: "hinton2015",
         required: repro_hinton2015::claims::REQUIRED,
@@ -44,6 +44,11 @@ const PAPERS: [Paper; 4] = [
         name: "noisy-teacher",
         required: repro_noisy_teacher::claims::REQUIRED,
         recompute: repro_noisy_teacher::claims::recompute,
+    },
+    Paper {
+        name: "boundary",
+        required: repro_boundary::claims::REQUIRED,
+        recompute: repro_boundary::claims::recompute,
     },
 ];
 
@@ -70,7 +75,7 @@ enum Command {
     /// Recompute DIR's claims from its tables; fail unless claims.csv matches them and every
     /// required claim of PAPER is present and holds.
     Claims {
-        /// hinton2015, sobolev, takd or noisy-teacher.
+        /// hinton2015, sobolev, takd, noisy-teacher or boundary.
         paper: String,
         dir: PathBuf,
         /// Check only that claims.csv matches the tables (for results reported as measured,

@@ -323,10 +323,3 @@ fn describe(how: &StudentMethod) -> String {
         _ => how.name(),
     }
 }
-
-/// Final-epoch test accuracy and test accuracy at the epoch of fewest validation errors, in %.
-pub fn accuracies(run: &TrainedRun) -> (f64, f64) {
-    let final_acc = 100.0 * (1.0 - run.final_epoch().test_error_rate());
-    let at_best_val = 100.0 * (1.0 - run.best_validation_epoch().test_error_rate());
-    (final_acc, at_best_val)
-}

@@ -28,7 +28,7 @@ use super::distiller::{Needs, SampleProbe, Teachers};
 use super::{Distiller, LossTerms, StepCtx, StepIo};
 use crate::losses::{cross_entropy, soft_target_kl};
 use crate::models::GradientNet;
-use crate::tensors::{floats, ints};
+use crate::tensors::{argmax, floats, ints, select_samples};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BoundarySupport {
@@ -249,16 +249,6 @@ impl BoundaryAttack {
     }
 }
 
-fn argmax(row: &[f32]) -> usize {
-    let mut best = 0;
-    for (k, &v) in row.iter().enumerate() {
-        if v > row[best] {
-            best = k;
-        }
-    }
-    best
-}
-
 fn softmax(row: &[f32]) -> Vec<f64> {
     let max = row.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v)) as f64;
     let e: Vec<f64> = row.iter().map(|&v| (v as f64 - max).exp()).collect();
@@ -337,10 +327,7 @@ impl Distiller for BoundarySupport {
             .flat_map(|&i| teacher[i * classes..(i + 1) * classes].iter().copied())
             .collect();
         let targets = draw_targets(&rows, classes, ctx.rng);
-        let device = probe.images.device();
-        let index: Vec<i64> = chosen.iter().map(|&i| i as i64).collect();
-        let index = Tensor::<1, Int>::from_data(TensorData::new(index, [chosen.len()]), &device);
-        let base = probe.images.clone().select(0, index);
+        let base = select_samples(probe.images.clone(), &chosen);
         Some(self.attack.run(probe.teacher, base, &targets).images)
     }
 

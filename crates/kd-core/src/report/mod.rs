@@ -3,6 +3,7 @@
 
 pub mod chart;
 pub mod claims;
+pub mod picture;
 pub mod stats;
 pub mod summary;
 pub mod table;

@@ -94,6 +94,14 @@ impl TrainedRun {
             })
             .expect("a finished run has epochs")
     }
+
+    /// Final-epoch test accuracy and test accuracy at the epoch of fewest validation errors,
+    /// in % (what every paper's tables report).
+    pub fn accuracies(&self) -> (f64, f64) {
+        let final_acc = 100.0 * (1.0 - self.final_epoch().test_error_rate());
+        let at_best_val = 100.0 * (1.0 - self.best_validation_epoch().test_error_rate());
+        (final_acc, at_best_val)
+    }
 }
 
 /// Where and how runs are trained.

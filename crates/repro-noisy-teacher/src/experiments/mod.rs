@@ -5,7 +5,7 @@ use kd_core::Result;
 use kd_core::report::{Claim, MeanStd, Relation, Table};
 
 use crate::claims::is_required;
-use crate::context::{Context, Data, StudentMethod, accuracies};
+use crate::context::{Context, Data, StudentMethod};
 
 pub mod comparisons;
 pub mod sweeps;
@@ -44,7 +44,7 @@ pub fn push_rows(ctx: &Context, data: &Data, how: &StudentMethod, table: &mut Ta
     };
     for &seed in &ctx.seeds {
         let run = ctx.student(data, how, seed)?;
-        let (final_acc, at_best_val) = accuracies(&run);
+        let (final_acc, at_best_val) = run.accuracies();
         table.push(vec![
             data.name.clone(),
             how.name(),

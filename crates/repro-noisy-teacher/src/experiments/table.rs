@@ -9,7 +9,7 @@ use kd_core::report::summary::Section;
 use kd_core::report::{Claim, MeanStd, Table};
 
 use super::{accuracies_by_dataset, beats, new_table, push_rows, tag};
-use crate::context::{Context, StudentMethod, accuracies};
+use crate::context::{Context, StudentMethod};
 use crate::paper;
 
 pub const NAME: &str = "table";
@@ -37,7 +37,7 @@ pub fn run(ctx: &Context) -> Result<()> {
         let accs = ctx
             .seeds
             .iter()
-            .map(|&seed| Ok(accuracies(&ctx.teacher(data, seed)?).0))
+            .map(|&seed| Ok(ctx.teacher(data, seed)?.accuracies().0))
             .collect::<Result<Vec<f64>>>()?;
         teachers.push((data.name.clone(), MeanStd::of(&accs), (sigma, alpha)));
     }

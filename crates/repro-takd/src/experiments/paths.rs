@@ -9,7 +9,7 @@ use kd_core::report::summary::Section;
 use kd_core::report::{Claim, MeanStd, Relation, Table};
 
 use crate::claims::is_required;
-use crate::context::{Context, accuracies};
+use crate::context::Context;
 use crate::paper::Family;
 
 pub const NAME: &str = "paths";
@@ -59,7 +59,7 @@ pub fn run(ctx: &Context) -> Result<()> {
                 path_name(path),
                 (path.len() - 2).to_string(),
                 seed.to_string(),
-                format!("{:.2}", accuracies(&run).0),
+                format!("{:.2}", run.accuracies().0),
             ]);
         }
     }

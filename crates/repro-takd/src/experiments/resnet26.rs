@@ -7,7 +7,7 @@ use kd_core::report::summary::Section;
 use kd_core::report::{Claim, Table};
 
 use super::{accuracy_of, ordering_claims, reference_row};
-use crate::context::{Context, Method3, accuracies};
+use crate::context::{Context, Method3};
 use crate::paper::{self, Family};
 
 pub const NAME: &str = "resnet26";
@@ -44,8 +44,8 @@ pub fn run(ctx: &Context) -> Result<()> {
                     method.name().into(),
                     seed.to_string(),
                     epochs.to_string(),
-                    format!("{:.2}", accuracies(&run).0),
-                    format!("{:.2}", accuracies(&teacher_run).0),
+                    format!("{:.2}", run.accuracies().0),
+                    format!("{:.2}", teacher_run.accuracies().0),
                 ]);
             }
         }

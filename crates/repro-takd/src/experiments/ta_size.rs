@@ -9,7 +9,7 @@ use kd_core::report::summary::Section;
 use kd_core::report::{Claim, MeanStd, Relation, Table};
 
 use crate::claims::is_required;
-use crate::context::{Context, accuracies};
+use crate::context::Context;
 use crate::paper::{self, Depths, Family};
 
 pub const NAME: &str = "ta-size";
@@ -28,12 +28,18 @@ pub fn run(ctx: &Context) -> Result<()> {
     ]);
     for (family, (student, _, teacher), assistants) in families(ctx) {
         for &seed in &ctx.seeds {
-            let teacher_acc = accuracies(&ctx.obtain(&*ctx.teacher(family, teacher, seed)?)?).0;
-            let alone_acc = accuracies(&ctx.obtain(&*ctx.alone(family, student, seed)?)?).0;
+            let teacher_acc = ctx
+                .obtain(&*ctx.teacher(family, teacher, seed)?)?
+                .accuracies()
+                .0;
+            let alone_acc = ctx
+                .obtain(&*ctx.alone(family, student, seed)?)?
+                .accuracies()
+                .0;
             for &assistant in &assistants {
                 let chain = ctx.chain(family, &[teacher, assistant, student], seed)?;
-                let ta_acc = accuracies(&ctx.obtain(&chain[1])?).0;
-                let takd_acc = accuracies(&ctx.obtain(&chain[2])?).0;
+                let ta_acc = ctx.obtain(&chain[1])?.accuracies().0;
+                let takd_acc = ctx.obtain(&chain[2])?.accuracies().0;
                 table.push(vec![
                     family.name().into(),
                     student.to_string(),

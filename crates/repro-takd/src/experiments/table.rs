@@ -8,7 +8,7 @@ use kd_core::report::summary::Section;
 use kd_core::report::{Claim, Table};
 
 use super::{accuracy_of, ordering_claims, reference_row};
-use crate::context::{Context, Method3, accuracies};
+use crate::context::{Context, Method3};
 use crate::paper::{self, Family};
 
 pub const NAME: &str = "table";
@@ -42,7 +42,7 @@ pub fn run(ctx: &Context) -> Result<()> {
             )?;
             for method in Method3::ALL {
                 let run = ctx.obtain(&*ctx.student(family, depths, method, seed)?)?;
-                let (final_acc, at_best_val) = accuracies(&run);
+                let (final_acc, at_best_val) = run.accuracies();
                 table.push(vec![
                     family.name().into(),
                     depths.0.to_string(),
@@ -54,8 +54,8 @@ pub fn run(ctx: &Context) -> Result<()> {
                     ctx.recipe.name().into(),
                     format!("{final_acc:.2}"),
                     format!("{at_best_val:.2}"),
-                    format!("{:.2}", accuracies(&teacher).0),
-                    format!("{:.2}", accuracies(&assistant).0),
+                    format!("{:.2}", teacher.accuracies().0),
+                    format!("{:.2}", assistant.accuracies().0),
                 ]);
             }
         }

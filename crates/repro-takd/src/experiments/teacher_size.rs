@@ -9,7 +9,7 @@ use kd_core::report::summary::Section;
 use kd_core::report::{Claim, MeanStd, Relation, Table};
 
 use crate::claims::is_required;
-use crate::context::{Context, accuracies};
+use crate::context::Context;
 use crate::paper::Family;
 
 pub const NAME: &str = "teacher-size";
@@ -26,8 +26,8 @@ pub fn run(ctx: &Context) -> Result<()> {
     for &seed in &ctx.seeds {
         for &teacher in &ctx.settings.plain_teachers {
             let chain = ctx.chain(Family::Plain, &[teacher, student], seed)?;
-            let teacher_acc = accuracies(&ctx.obtain(&chain[0])?).0;
-            let student_acc = accuracies(&ctx.obtain(&chain[1])?).0;
+            let teacher_acc = ctx.obtain(&chain[0])?.accuracies().0;
+            let student_acc = ctx.obtain(&chain[1])?.accuracies().0;
             table.push(vec![
                 student.to_string(),
                 teacher.to_string(),

@@ -1,0 +1,133 @@
+//! The boundary binary end to end on the smoke profile, and bad input as one clear error.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_repro-boundary");
+
+fn run(args: &[&str], out: &Path, runs: &Path) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .arg("--runs-dir")
+        .arg(runs)
+        .env("KD_OFFLINE", "1")
+        .output()
+        .expect("the binary starts")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn lines(dir: &Path, file: &str) -> usize {
+    std::fs::read_to_string(dir.join(file))
+        .unwrap()
+        .lines()
+        .count()
+}
+
+#[test]
+fn smoke_run_writes_every_experiment_and_trains_each_run_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (out, runs) = (tmp.path().join("out"), tmp.path().join("runs"));
+    let o = run(&["--profile", "smoke"], &out, &runs);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    // The teacher (ResNet8, 4 epochs: the same spec as the baseline student, so one run), KD
+    // and KD + BSS on all images and on half of them.
+    assert_eq!(err.matches(": training run ").count(), 5, "{err}");
+    assert_eq!(
+        lines(&out, "table.csv"),
+        1 + 3,
+        "baseline, KD, KD + BSS; one seed"
+    );
+    assert_eq!(
+        lines(&out, "less-data.csv"),
+        1 + 4,
+        "KD and KD + BSS at 50 % and 100 %"
+    );
+    assert!(lines(&out, "attack.csv") >= 1);
+    for file in [
+        "summary.md",
+        "table.svg",
+        "less-data.svg",
+        "attack.svg",
+        "samples.png",
+    ] {
+        assert!(out.join(file).exists(), "{file}");
+    }
+    let claims = std::fs::read_to_string(out.join("claims.csv")).unwrap();
+    assert!(claims.contains("table/resnet8-bss-beats-kd"), "{claims}");
+    assert!(claims.contains("less-data/50pct-bss-beats-kd"), "{claims}");
+    let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(summary.contains("| ResNet8 |"), "{summary}");
+    assert!(summary.contains("paper BSS - KD"), "{summary}");
+    // The KD + BSS run logged a boundary term while b(e) > 0, and none after.
+    let bss_metrics = std::fs::read_dir(&runs)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|dir| {
+            std::fs::read_to_string(dir.join("manifest.json"))
+                .is_ok_and(|m| m.contains("\"ResNet8 KD + BSS seed 1\""))
+        })
+        .map(|dir| std::fs::read_to_string(dir.join("metrics.csv")).unwrap())
+        .expect("the KD + BSS run on all images");
+    let bss_column = |line: &str| -> f64 {
+        let header: Vec<&str> = bss_metrics.lines().next().unwrap().split(',').collect();
+        let at = header.iter().position(|h| *h == "loss_bss").unwrap();
+        line.split(',').nth(at).unwrap().parse().unwrap()
+    };
+    let epochs: Vec<&str> = bss_metrics.lines().skip(1).collect();
+    assert!(bss_column(epochs[0]) > 0.0, "{bss_metrics}");
+    assert_eq!(
+        bss_column(epochs[3]),
+        0.0,
+        "b(e) is 0 in the last quarter: {bss_metrics}"
+    );
+
+    // A second invocation trains nothing and writes the same tables.
+    let again = run(&["--profile", "smoke"], &tmp.path().join("again"), &runs);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(stderr(&again).matches(": training run ").count(), 0);
+    for file in ["table.csv", "less-data.csv", "attack.csv"] {
+        assert_eq!(
+            std::fs::read_to_string(out.join(file)).unwrap(),
+            std::fs::read_to_string(tmp.path().join("again").join(file)).unwrap(),
+            "{file}"
+        );
+    }
+}
+
+#[test]
+fn bad_input_is_one_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (out, runs) = (tmp.path().join("out"), tmp.path().join("runs"));
+    let cases: [(&[&str], i32, &str); 5] = [
+        (&["--profile", "ci"], 1, "boundary has no `ci` profile yet"),
+        (
+            &["--profile", "smoke", "--only", "tabel"],
+            1,
+            "choose from: table, attack",
+        ),
+        (&["--profile", "smoke", "--seeds", "0"], 1, "seeds"),
+        (
+            &["--profile", "smoke", "--dataset", "svhn"],
+            1,
+            "dataset `svhn` was not found",
+        ),
+        (
+            &["--profile", "paper", "--data-dir", "/nonexistent"],
+            1,
+            "dataset `cifar10` was not found",
+        ),
+    ];
+    for (args, code, needle) in cases {
+        let o = run(args, &out, &runs);
+        assert_eq!(o.status.code(), Some(code), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("panicked"));
+    }
+    assert!(!out.exists(), "no result written");
+}
