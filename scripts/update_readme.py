@@ -27,6 +27,8 @@ BLOCKS = [
      "profile `cpu`, bundled Fashion-MNIST subset"),
     ("noisy-teacher", "results/noisy-teacher/cpu", ["table"],
      "profile `cpu`, bundled MNIST and Fashion-MNIST subsets"),
+    ("boundary", "results/boundary/cpu", ["table", "less-data"],
+     "profile `cpu`, bundled Fashion-MNIST subset"),
 ]
 
 
@@ -46,6 +48,10 @@ PAPERS = [
      "Teachers*", "repro-noisy-teacher", "MNIST and Fashion-MNIST subsets (LeNet-5 -> MLP); the "
      "paper's text unread; SVHN/CIFAR-10 in the paper profile (not yet run)",
      [("cpu", "results/noisy-teacher/cpu")]),
+    ("Heo et al. (2019), *Knowledge Distillation with Adversarial Samples Supporting Decision "
+     "Boundary*", "repro-boundary", "in progress: KD vs KD + BSS, the attack and less data on "
+     "a Fashion-MNIST subset; the comparison with feature methods not yet (issue 11)",
+     [("cpu", "results/boundary/cpu")]),
 ]
 
 
