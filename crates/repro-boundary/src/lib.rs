@@ -89,8 +89,8 @@ pub fn run(args: &CommonArgs) -> kd_core::Result<()> {
          - one ResNet{} teacher (seed {}, {} epochs, hard labels); students {} ({} epochs); \
            zero-padding shortcuts; SGD lr {} (x0.1 at 1/2 and 3/4 of the epochs), momentum {}, \
            weight decay {}, batch {}; the data set's standard augmentation\n\
-         - BSS: T {}, at most {} base samples per batch, {} steps of {}, clamp {:?}; a(e) from \
-           {} to {}, b(e) from {} to 0 at {} of the epochs\n\
+         - BSS: T {}, at most {} base samples per batch, {} steps of {}, pixels clamped to {}; \
+           a(e) from {} to {}, b(e) from {} to 0 at {} of the epochs\n\
          - seeds: {}; numbers are final-epoch test accuracy, mean ± std over seeds (test \
            accuracy at the epoch of fewest validation errors in the CSVs)\n\
          - choices: {}\n\
@@ -114,7 +114,10 @@ pub fn run(args: &CommonArgs) -> kd_core::Result<()> {
         s.bss.attack_size,
         s.bss.attack.steps,
         s.bss.attack.step_size,
-        s.bss.attack.clamp,
+        s.bss
+            .attack
+            .clamp
+            .map_or("no bound".to_string(), |c| format!("±{c}")),
         s.bss.kd_weight_start,
         s.bss.kd_weight_end,
         s.bss.bss_weight,
