@@ -105,7 +105,11 @@ fn bad_input_is_one_clear_error() {
     let tmp = tempfile::tempdir().unwrap();
     let (out, runs) = (tmp.path().join("out"), tmp.path().join("runs"));
     let cases: [(&[&str], i32, &str); 5] = [
-        (&["--profile", "ci"], 1, "boundary has no `ci` profile yet"),
+        (
+            &["--profile", "full"],
+            1,
+            "boundary has no `full` profile yet",
+        ),
         (
             &["--profile", "smoke", "--only", "tabel"],
             1,
@@ -130,4 +134,31 @@ fn bad_input_is_one_clear_error() {
         assert!(!stderr(&o).contains("panicked"));
     }
     assert!(!out.exists(), "no result written");
+}
+
+#[test]
+fn the_ci_profile_is_the_cpu_profiles_table() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plan = |profile: &str| {
+        let o = Command::new(BIN)
+            .args(["--profile", profile, "--plan", "--runs-dir"])
+            .arg(tmp.path().join("empty-runs"))
+            .env("KD_OFFLINE", "1")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let keys = |plan: &str| -> Vec<String> {
+        plan.lines()
+            .filter(|l| l.contains("  train  "))
+            .map(|l| l.split_whitespace().next().unwrap().to_string())
+            .collect()
+    };
+    let (ci, cpu) = (plan("ci"), plan("cpu"));
+    let (ci_keys, cpu_keys) = (keys(&ci), keys(&cpu));
+    // The teacher, and per seed the baseline, KD and KD + BSS students.
+    assert_eq!(ci_keys.len(), 1 + 3 * 3, "{ci}");
+    assert!(ci_keys.iter().all(|k| cpu_keys.contains(k)), "{ci}\n{cpu}");
+    assert!(cpu_keys.len() > ci_keys.len());
 }
