@@ -258,48 +258,42 @@ pub fn grouped_bar_chart(
                 }
                 for (s, (name, values)) in series.iter().enumerate() {
                     let color = PALETTE[s % PALETTE.len()];
+                    // Groups without a value (no mean) draw no bar.
+                    let drawn: Vec<(usize, &MeanStd)> = values
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, m)| m.mean.is_finite())
+                        .collect();
                     chart
-                        .draw_series(
-                            values
-                                .iter()
-                                .enumerate()
-                                .filter(|(_, m)| m.mean.is_finite())
-                                .map(|(g, m)| {
-                                    let left = (g * (k + 1) + s) as f64 + 0.5;
-                                    Rectangle::new(
-                                        [(left, y0), (left + 1.0, m.mean)],
-                                        color.mix(0.8).filled(),
-                                    )
-                                }),
-                        )
+                        .draw_series(drawn.iter().map(|&(g, m)| {
+                            let left = (g * (k + 1) + s) as f64 + 0.5;
+                            Rectangle::new(
+                                [(left, y0), (left + 1.0, m.mean)],
+                                color.mix(0.8).filled(),
+                            )
+                        }))
                         .map_err(chart_err)?
                         .label(name.clone())
                         .legend(move |(x, y)| {
                             Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled())
                         });
                     chart
-                        .draw_series(
-                            values
-                                .iter()
-                                .enumerate()
-                                .filter(|(_, m)| m.mean.is_finite())
-                                .map(|(g, m)| {
-                                    let centre = (g * (k + 1) + s) as f64 + 1.0;
-                                    let low = if log_y {
-                                        (m.mean - m.std).max(y0)
-                                    } else {
-                                        m.mean - m.std
-                                    };
-                                    ErrorBar::new_vertical(
-                                        centre,
-                                        low,
-                                        m.mean,
-                                        m.mean + m.std,
-                                        BLACK.filled(),
-                                        6,
-                                    )
-                                }),
-                        )
+                        .draw_series(drawn.iter().map(|&(g, m)| {
+                            let centre = (g * (k + 1) + s) as f64 + 1.0;
+                            let low = if log_y {
+                                (m.mean - m.std).max(y0)
+                            } else {
+                                m.mean - m.std
+                            };
+                            ErrorBar::new_vertical(
+                                centre,
+                                low,
+                                m.mean,
+                                m.mean + m.std,
+                                BLACK.filled(),
+                                6,
+                            )
+                        }))
                         .map_err(chart_err)?;
                 }
                 chart
