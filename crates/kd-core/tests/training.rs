@@ -7,8 +7,8 @@ use burn::prelude::Device;
 use kd_core::KdError;
 use kd_core::data::{Augment, Locations, SplitSpec, Splits, Subset, dataset_info, load_dataset};
 use kd_core::methods::{
-    BoundarySupport, Ensemble, HardLabels, Hints, LogitRegression, Method, NoiseForm, NoiseTarget,
-    NoiseUnit, NoisyLogits, SoftTargets,
+    BoundarySupport, Ensemble, HardLabels, Hints, LogitRegression, Method, MutualLearning,
+    NoiseForm, NoiseTarget, NoiseUnit, NoisyLogits, SoftTargets,
 };
 use kd_core::models::{Activation, CnnLayer, MlpConfig, Net, PlainCnnConfig};
 use kd_core::runs::{EpochMetrics, RunStore};
@@ -214,7 +214,7 @@ fn a_method_owned_regressor_trains_with_the_student_and_resumes() {
         student_feature: "pool2".into(),
         teacher_feature: "pool2".into(),
         hint_weight: 1.0,
-        soft_targets: SoftTargets::new(4.0, 0.1),
+        soft_targets: Some(SoftTargets::new(4.0, 0.1)),
     };
     let mut s = spec(&splits, MlpConfig::plain(&[784, 10]), 3);
     s.model = small_cnn(&splits, [4, 8]).into();
@@ -416,6 +416,187 @@ fn boundary_supporting_samples_train_through_the_loop() {
     .into();
     let plain = t.train("kd", &student, &splits, teachers).unwrap();
     assert_ne!(weights(&plain), weights(&run));
+}
+
+/// A run that starts from a stored run begins with that run's trained net: at a vanishing rate
+/// it ends where the stored run ended (every weight, hence every validation error), while a
+/// fresh start at the same rate stays near chance. The start must be the run's own
+/// architecture.
+#[test]
+fn a_run_starts_from_a_stored_runs_net() {
+    let splits = splits();
+    let dir = tempfile::tempdir().unwrap();
+    let t = trainer(dir.path());
+    let first = RunNode::new(
+        "first",
+        spec(&splits, MlpConfig::plain(&[784, 32, 10]), 2),
+        vec![],
+    );
+    let trained = t.obtain(&first, &splits).unwrap();
+    let mut still = spec(&splits, MlpConfig::plain(&[784, 32, 10]), 1);
+    still.optimizer = OptimizerSpec::Sgd {
+        lr: 1e-12,
+        momentum: 0.0,
+        nesterov: false,
+        weight_decay: 0.0,
+    };
+    still.seed = 8;
+    let fresh = t
+        .obtain(&RunNode::new("fresh", still.clone(), vec![]), &splits)
+        .unwrap();
+    let second = RunNode::starting_from("second", still.clone(), vec![], vec![first.clone()]);
+    assert_eq!(second.spec.init_from, vec![first.key()]);
+    assert_ne!(
+        second.key(),
+        fresh.key,
+        "where a run starts is part of its key"
+    );
+    let continued = t.obtain(&second, &splits).unwrap();
+    for (a, b) in weights(&continued).iter().zip(weights(&trained)) {
+        let worst = a
+            .iter()
+            .zip(&b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0, f32::max);
+        assert!(
+            worst < 1e-6,
+            "the started run holds the stored weights (off by {worst})"
+        );
+    }
+    assert_eq!(
+        continued.final_epoch().val_errors,
+        trained.final_epoch().val_errors
+    );
+    assert!(fresh.final_epoch().val_errors > 2 * trained.final_epoch().val_errors);
+    // The start is a dependency in the plan and in the dependency order.
+    let order: Vec<String> = RunNode::in_dependency_order(std::slice::from_ref(&second))
+        .iter()
+        .map(|n| n.label.clone())
+        .collect();
+    assert_eq!(order, vec!["first", "second"]);
+    // Another architecture cannot be a start; a hard-label run cannot start from two runs.
+    let other = RunNode::new(
+        "other",
+        spec(&splits, MlpConfig::plain(&[784, 16, 10]), 1),
+        vec![],
+    );
+    let err = t
+        .obtain(
+            &RunNode::starting_from("bad", still.clone(), vec![], vec![other]),
+            &splits,
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("its own architecture"), "{err}");
+    let err = t
+        .obtain(
+            &RunNode::starting_from("bad", still, vec![], vec![first.clone(), first]),
+            &splits,
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("trains 1 net(s)") && err.contains("2 stored run(s)"),
+        "{err}"
+    );
+}
+
+/// FitNets' first stage: the hint alone trains the layers up to the guided one (and the
+/// regressor); the layers above receive no gradient and keep their initial weights. The second
+/// stage distils from there.
+#[test]
+fn a_hint_stage_trains_only_the_layers_below_the_guided_one() {
+    let splits = splits();
+    let dir = tempfile::tempdir().unwrap();
+    let t = trainer(dir.path());
+    let (teacher, mut student) = teacher_and_student(&splits, &t);
+    student.model = MlpConfig::plain(&[784, 32, 16, 10]).into();
+    student.method = Hints::hint_stage("hidden1", "hidden1").into();
+    let stage = t
+        .train(
+            "hint stage",
+            &student,
+            &splits,
+            std::slice::from_ref(&teacher),
+        )
+        .unwrap();
+    assert_eq!(stage.history[0].terms.len(), 1);
+    assert_eq!(stage.history[0].terms[0].0, "hint");
+    assert!(stage.history[1].terms[0].1 < stage.history[0].terms[0].1);
+    let Net::Mlp(init) = student.model.init(student.seed, &Device::flex()) else {
+        panic!("an MLP")
+    };
+    let before: Vec<Vec<f32>> = init.layers.iter().map(|l| floats(l.weight.val())).collect();
+    let after = weights(&stage);
+    assert_ne!(after[0], before[0], "the guided layer learns");
+    assert_eq!(after[1..], before[1..], "the layers above it are untouched");
+}
+
+/// Deep mutual learning: the student and its peer both learn from the labels and from each
+/// other (four logged terms); a peer started from a trained run begins with that run's low
+/// loss; the method takes no teacher.
+#[test]
+fn mutual_learning_trains_a_student_and_its_peer() {
+    let splits = splits();
+    let dir = tempfile::tempdir().unwrap();
+    let t = trainer(dir.path());
+    let mut s = spec(&splits, MlpConfig::plain(&[784, 32, 10]), 2);
+    s.method = MutualLearning::default().into();
+    let run = t.train("dml", &s, &splits, &[]).unwrap();
+    let term = |r: &TrainedRun, e: usize, name: &str| {
+        r.history[e]
+            .terms
+            .iter()
+            .find(|(n, _)| n == name)
+            .unwrap()
+            .1
+    };
+    for name in ["hard", "peer hard"] {
+        assert!(
+            term(&run, 1, name) < term(&run, 0, name),
+            "{name} falls: {:?}",
+            run.history
+        );
+    }
+    assert!(term(&run, 0, "mutual") > 0.0 && term(&run, 0, "peer mutual") > 0.0);
+    assert!(
+        run.final_epoch().test_error_rate() < 0.3,
+        "the student learns"
+    );
+    // Killed after one epoch and resumed: the peer and its optimizer state are in the
+    // checkpoint (apart from the student's, by id), so the numbers are the straight run's.
+    let killed_dir = tempfile::tempdir().unwrap();
+    let mut killed = trainer(killed_dir.path());
+    killed.stop_after_epochs = Some(1);
+    assert!(killed.train("dml", &s, &splits, &[]).is_err());
+    let mut resumed = trainer(killed_dir.path());
+    resumed.resume = true;
+    let resumed = resumed.train("dml", &s, &splits, &[]).unwrap();
+    assert_eq!(numbers(&resumed.history), numbers(&run.history));
+    // Both nets started from trained runs (the peer from another seed's): the first epoch's
+    // losses are those of trained nets.
+    let init = |seed| {
+        let mut i = spec(&splits, MlpConfig::plain(&[784, 32, 10]), 2);
+        i.seed = seed;
+        RunNode::new(format!("init {seed}"), i, vec![])
+    };
+    let started = RunNode::starting_from("dml started", s.clone(), vec![], vec![init(1), init(2)]);
+    let started = t.obtain(&started, &splits).unwrap();
+    for name in ["hard", "peer hard"] {
+        assert!(
+            term(&started, 0, name) < 0.7 * term(&run, 0, name),
+            "{name}: {} vs {}",
+            term(&started, 0, name),
+            term(&run, 0, name)
+        );
+    }
+    let mut bad = s;
+    bad.teachers = vec![started.key.clone()];
+    let err = t
+        .train("bad", &bad, &splits, &[started])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("no teacher"), "{err}");
 }
 
 /// Sau & Balasubramanian's noisy teacher with sigma = 0 or alpha = 0 is exactly the clean

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::distiller::{FeatureShapes, Needs, Teachers};
 use super::{Distiller, LossTerms, StepCtx, StepIo};
 use crate::losses::cross_entropy;
+use crate::models::ModelSpec;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AttentionTransfer {
@@ -85,6 +86,7 @@ impl Distiller for AttentionTransfer {
     /// spatial size.
     fn init_aux(
         &self,
+        _model: &ModelSpec,
         shapes: &FeatureShapes,
         _seed: u64,
         _device: &Device,

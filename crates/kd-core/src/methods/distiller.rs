@@ -9,7 +9,7 @@ use burn::nn::{BatchNorm, Linear};
 use burn::prelude::*;
 use rand::rngs::StdRng;
 
-use crate::models::{GradientNet, Outputs};
+use crate::models::{GradientNet, ModelSpec, Net, Outputs};
 
 /// Named loss terms of one batch; their sum is the objective.
 pub struct LossTerms {
@@ -74,6 +74,9 @@ pub struct Needs {
     /// Extra samples built each step by [`Distiller::extra_samples`] (boundary supporting
     /// samples), which the student and the teachers then also see; forces live teachers.
     pub extra_samples: bool,
+    /// Peer nets of the student's architecture trained beside it (deep mutual learning),
+    /// built by [`Distiller::init_aux`] into [`AuxParams::nets`].
+    pub peers: usize,
 }
 
 impl Default for Needs {
@@ -84,6 +87,7 @@ impl Default for Needs {
             teacher_features: false,
             aux_params: false,
             extra_samples: false,
+            peers: 0,
         }
     }
 }
@@ -98,6 +102,8 @@ pub struct AuxParams {
     pub convs: Vec<Conv2d>,
     pub linears: Vec<Linear>,
     pub norms: Vec<BatchNorm>,
+    /// Whole nets (deep mutual learning's peers), in training mode like the student.
+    pub nets: Vec<Net>,
 }
 
 /// Shapes `[B, C, H, W]` of the named features of the student and of each teacher, measured
@@ -242,10 +248,12 @@ pub trait Distiller {
     /// A short human-readable description for tables and logs.
     fn describe(&self) -> String;
     /// Builds the method's own parameters on `device` (called when [`Needs::aux_params`] or
-    /// [`Needs::teacher_features`]), sized by the student's and teachers' feature shapes; a
-    /// feature method without parameters checks the shapes here and returns none.
+    /// [`Needs::teacher_features`]), sized by the student's and teachers' feature shapes (or,
+    /// for peers, by the student's own `model`); a feature method without parameters checks the
+    /// shapes here and returns none.
     fn init_aux(
         &self,
+        _model: &ModelSpec,
         _shapes: &FeatureShapes,
         _seed: u64,
         _device: &Device,

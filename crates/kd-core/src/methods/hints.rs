@@ -1,8 +1,9 @@
 //! Hints (Romero et al. 2015, FitNets): a regressor the method owns maps a student feature
 //! (the "guided" layer) onto a teacher feature (the "hint" layer), and the squared error between
-//! them is added to soft targets. One stage: the hint term and the soft targets are trained
-//! together (FitNets trains the hint first, then distils; a two-stage schedule is two runs in
-//! the run graph, the second starting from the first). The regressor is a 1x1 convolution
+//! them is added to soft targets, or trained alone. FitNets is stage-wise: the hint alone first
+//! ([`Hints::hint_stage`]: only the layers up to the guided one and the regressor receive
+//! gradients), then distillation of the whole student starting from that run
+//! (`TrainSpec::init_from`); one stage with both terms is also possible. The regressor is a 1x1 convolution
 //! (student channels -> teacher channels; the two features must have the same spatial size)
 //! and is dropped with the run: only the student is kept.
 
@@ -11,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::distiller::{AuxParams, FeatureShapes, Needs, Teachers};
 use super::{Distiller, LossTerms, SoftTargets, StepCtx, StepIo};
+use crate::models::ModelSpec;
 use crate::models::layers::{ConvSpec, Init, LayerBuilder};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -21,12 +23,30 @@ pub struct Hints {
     pub teacher_feature: String,
     /// Weight of the hint term `mean((r(s) - t)^2)`.
     pub hint_weight: f64,
-    pub soft_targets: SoftTargets,
+    /// Soft targets trained together with the hint; `None`: the hint alone (FitNets' first
+    /// stage).
+    pub soft_targets: Option<SoftTargets>,
+}
+
+impl Hints {
+    /// FitNets' first stage: the hint term alone (weight 1), `student_feature` regressed onto
+    /// the teacher's `teacher_feature`.
+    pub fn hint_stage(student_feature: &str, teacher_feature: &str) -> Self {
+        Hints {
+            student_feature: student_feature.into(),
+            teacher_feature: teacher_feature.into(),
+            hint_weight: 1.0,
+            soft_targets: None,
+        }
+    }
 }
 
 impl Distiller for Hints {
     fn term_names(&self) -> Vec<&'static str> {
-        vec!["soft", "hard", "hint"]
+        match self.soft_targets {
+            Some(_) => vec!["soft", "hard", "hint"],
+            None => vec!["hint"],
+        }
     }
 
     fn needs(&self) -> Needs {
@@ -45,21 +65,26 @@ impl Distiller for Hints {
                 self.hint_weight
             )));
         }
-        self.soft_targets.validate()
+        match &self.soft_targets {
+            Some(soft) => soft.validate(),
+            None => Ok(()),
+        }
     }
 
     fn describe(&self) -> String {
-        format!(
-            "{} + hint {} -> {} (weight {})",
-            self.soft_targets.describe(),
-            self.student_feature,
-            self.teacher_feature,
-            self.hint_weight
-        )
+        let hint = format!(
+            "hint {} -> {} (weight {})",
+            self.student_feature, self.teacher_feature, self.hint_weight
+        );
+        match &self.soft_targets {
+            Some(soft) => format!("{} + {hint}", soft.describe()),
+            None => hint,
+        }
     }
 
     fn init_aux(
         &self,
+        _model: &ModelSpec,
         shapes: &FeatureShapes,
         seed: u64,
         device: &Device,
@@ -82,11 +107,14 @@ impl Distiller for Hints {
     }
 
     fn loss_terms(&self, io: &StepIo, _ctx: &mut StepCtx) -> LossTerms {
-        let mut terms = self.soft_targets.terms(
-            io.student.logits.clone(),
-            io.teacher_logits(),
-            io.labels.clone(),
-        );
+        let mut terms = match &self.soft_targets {
+            Some(soft) => soft.terms(
+                io.student.logits.clone(),
+                io.teacher_logits(),
+                io.labels.clone(),
+            ),
+            None => LossTerms::new(Vec::new()),
+        };
         let student = io
             .student
             .feature(&self.student_feature)

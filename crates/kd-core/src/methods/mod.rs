@@ -60,6 +60,8 @@ methods! {
     hints::Hints,
     boundary::BoundarySupport,
     attention::AttentionTransfer,
+    mutual::MutualLearning,
+    fsp::Fsp,
 }
 
 impl Distiller for Method {
@@ -81,11 +83,12 @@ impl Distiller for Method {
 
     fn init_aux(
         &self,
+        model: &crate::models::ModelSpec,
         shapes: &FeatureShapes,
         seed: u64,
         device: &burn::prelude::Device,
     ) -> crate::Result<AuxParams> {
-        self.inner().init_aux(shapes, seed, device)
+        self.inner().init_aux(model, shapes, seed, device)
     }
 
     fn extra_samples(

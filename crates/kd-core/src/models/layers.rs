@@ -30,6 +30,25 @@ pub const BUFFER_ID_BASE: u64 = 1 << 32;
 /// one optimizer, so their ids must be disjoint from the net's).
 pub const AUX_ID_BASE: u64 = 1 << 40;
 
+/// The first trainable id of a method's `i`-th peer net (deep mutual learning): peer `i`'s
+/// parameters are numbered from `PEER_ID_BASE * (i + 1)`, apart from the student's and the
+/// method's other parameters (one optimizer steps them all, keyed by id).
+pub const PEER_ID_BASE: u64 = 1 << 44;
+
+/// `module` with its trainable (float) parameters numbered `first`, `first + 1`, ... in
+/// visiting order. The same structure always gets the same ids, so renumbering a net loaded
+/// from a record (whose ids are those it was trained with) is idempotent.
+pub fn renumber_params<M: Module>(module: M, first: u64) -> M {
+    struct Renumber(IdCounter);
+    impl burn::module::ModuleMapper for Renumber {
+        fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+            let (_, value, mapper) = param.consume();
+            Param::from_mapped_value(ParamId::from(self.0.next_id()), value, mapper)
+        }
+    }
+    module.map(&mut Renumber(IdCounter::starting_at(first)))
+}
+
 /// PyTorch's `BatchNorm2d` defaults.
 pub const BN_EPSILON: f64 = 1e-5;
 pub const BN_MOMENTUM: f64 = 0.1;

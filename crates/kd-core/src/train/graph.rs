@@ -21,28 +21,50 @@ use crate::runs::{EpochMetrics, RunStore};
 use crate::train::shard::Shard;
 use crate::train::{TrainSpec, TrainedRun, Trainer};
 
-/// One run and the runs it distils.
+/// One run, the runs it distils and the runs whose trained nets it starts from.
 #[derive(Debug, Clone)]
 pub struct RunNode {
     pub label: String,
-    /// `spec.teachers` holds the teachers' keys, in `teachers`' order.
+    /// `spec.teachers` holds the teachers' keys, in `teachers`' order; `spec.init_from` the
+    /// starts' keys, in `starts`' order.
     pub spec: TrainSpec,
     pub teachers: Vec<Arc<RunNode>>,
+    /// The runs whose nets this one starts from (empty: a fresh start): a stage-wise method's
+    /// earlier stage, the student's and its peers' initialisations.
+    pub starts: Vec<Arc<RunNode>>,
 }
 
 impl RunNode {
     /// `spec` distilling `teachers` (their keys are written into the spec).
     pub fn new(
         label: impl Into<String>,
-        mut spec: TrainSpec,
+        spec: TrainSpec,
         teachers: Vec<Arc<RunNode>>,
     ) -> Arc<Self> {
+        RunNode::starting_from(label, spec, teachers, Vec::new())
+    }
+
+    /// `spec` distilling `teachers` and starting from the trained nets of `starts` (the
+    /// student's, then one per peer; their keys are written into the spec).
+    pub fn starting_from(
+        label: impl Into<String>,
+        mut spec: TrainSpec,
+        teachers: Vec<Arc<RunNode>>,
+        starts: Vec<Arc<RunNode>>,
+    ) -> Arc<Self> {
         spec.teachers = teachers.iter().map(|t| t.key()).collect();
+        spec.init_from = starts.iter().map(|t| t.key()).collect();
         Arc::new(RunNode {
             label: label.into(),
             spec,
             teachers,
+            starts,
         })
+    }
+
+    /// The runs this one needs first: its teachers, then its starts.
+    pub fn dependencies(&self) -> impl Iterator<Item = &Arc<RunNode>> {
+        self.teachers.iter().chain(&self.starts)
     }
 
     pub fn key(&self) -> String {
@@ -55,7 +77,7 @@ impl RunNode {
             if seen.contains(&node.key()) {
                 return;
             }
-            for t in &node.teachers {
+            for t in node.dependencies() {
                 visit(t, seen, out);
             }
             if seen.insert(node.key()) {
@@ -75,6 +97,7 @@ impl RunNode {
 pub struct PlannedRun {
     pub key: String,
     pub label: String,
+    /// Keys of the runs it needs first: its teachers, then the runs it starts from.
     pub teachers: Vec<String>,
     /// Complete in the run store (it will be loaded, not trained).
     pub stored: bool,
@@ -186,7 +209,13 @@ impl Trainer {
                 Ok(run)
             })
             .collect::<Result<Vec<_>>>()?;
-        self.train(&node.label, &node.spec, splits, &teachers)
+        // A start is read from the store when its run trains, so it is not kept in memory.
+        let starts = node
+            .starts
+            .iter()
+            .map(|s| self.obtain(s, splits))
+            .collect::<Result<Vec<_>>>()?;
+        self.train_from(&node.label, &node.spec, splits, &teachers, &starts)
     }
 
     /// Records `spec` in the plan and returns a stand-in run: the stored run if there is one,
@@ -209,7 +238,7 @@ impl Trainer {
         plan.lock().expect("plan poisoned").record(PlannedRun {
             key: key.clone(),
             label: label.into(),
-            teachers: spec.teachers.clone(),
+            teachers: spec.dependencies(),
             stored,
             diverged,
             samples: spec.epochs * spec.repeats * transfer,
@@ -221,7 +250,7 @@ impl Trainer {
         }
         if let Some(shard) = self.shard {
             let teachers_stored = spec
-                .teachers
+                .dependencies()
                 .iter()
                 .map(|t| Ok(store.completed(t)?.is_some()))
                 .collect::<Result<Vec<bool>>>()?

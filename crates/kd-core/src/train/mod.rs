@@ -34,7 +34,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::data::batch::images_tensor;
 use crate::data::{Batcher, ImageSet, IndexDataset, Splits};
 use crate::error::{KdError, Result};
-use crate::methods::{Distiller, FeatureShapes};
+use crate::methods::{AuxParams, Distiller, FeatureShapes};
 use crate::models::{Net, Outputs};
 use crate::rng::{stream_rng, stream_seed};
 use crate::runs::{
@@ -196,7 +196,21 @@ impl Trainer {
         splits: &Splits,
         teachers: &[TrainedRun],
     ) -> Result<TrainedRun> {
+        self.train_from(label, spec, splits, teachers, &[])
+    }
+
+    /// [`Trainer::train`] for a run that starts from stored runs: `starts` are the runs named by
+    /// `spec.init_from`, in that order (the student's, then each peer's).
+    pub fn train_from(
+        &self,
+        label: &str,
+        spec: &TrainSpec,
+        splits: &Splits,
+        teachers: &[TrainedRun],
+        starts: &[TrainedRun],
+    ) -> Result<TrainedRun> {
         check_run(label, spec, splits, teachers)?;
+        check_starts(label, spec, starts)?;
         let key = spec.key();
         if let Some(run) = self.memoised(&key, label) {
             return Ok(run);
@@ -303,7 +317,8 @@ impl Trainer {
                 let p: Progress = read_json(&progress_path)?;
                 let epoch_dir = ckpt_dir.join(format!("epoch-{}", p.epochs_done));
                 let fresh = self.fresh_trainable(spec, teachers, &transfer, &ad)?;
-                let model = load_record(fresh, &epoch_dir.join("model.bpk"))?;
+                let model =
+                    load_record(fresh, &epoch_dir.join("model.bpk"))?.with_distinct_peer_ids();
                 let optim = load_optimizer(spec.optimizer.build(), &epoch_dir.join("optim.bpk"))?;
                 eprintln!("{label}: resuming after epoch {}", p.epochs_done);
                 (model, optim, p)
@@ -322,11 +337,12 @@ impl Trainer {
                     history: Vec::new(),
                     wall_seconds: 0.0,
                 };
-                (
-                    self.fresh_trainable(spec, teachers, &transfer, &ad)?,
-                    spec.optimizer.build(),
-                    fresh,
-                )
+                let mut model = self.fresh_trainable(spec, teachers, &transfer, &ad)?;
+                if !spec.init_from.is_empty() {
+                    model = self.start_from_stored(label, model, spec)?;
+                }
+                let model = model.with_distinct_peer_ids();
+                (model, spec.optimizer.build(), fresh)
             }
         };
         self.store.write_config(key, spec)?;
@@ -504,8 +520,47 @@ impl Trainer {
                 .map(|t| shapes(t.model.forward(x.clone(), None)))
                 .collect(),
         };
-        let aux = spec.method.init_aux(&feature_shapes, spec.seed, device)?;
+        let aux = spec
+            .method
+            .init_aux(&spec.model, &feature_shapes, spec.seed, device)?;
         Ok(Trainable { net, aux })
+    }
+
+    /// `fresh` with the student and its peers replaced by the trained nets of the stored runs
+    /// `spec.init_from` names (read from their `model.bpk`, onto the training device).
+    fn start_from_stored(
+        &self,
+        label: &str,
+        fresh: Trainable,
+        spec: &TrainSpec,
+    ) -> Result<Trainable> {
+        let Trainable { net, aux } = fresh;
+        let weights = |key: &String| self.store.dir(key).join("model.bpk");
+        let net = load_record(net, &weights(&spec.init_from[0]))?;
+        let AuxParams {
+            convs,
+            linears,
+            norms,
+            nets,
+        } = aux;
+        let nets = nets
+            .into_iter()
+            .zip(&spec.init_from[1..])
+            .map(|(peer, key)| load_record(peer, &weights(key)))
+            .collect::<Result<Vec<_>>>()?;
+        eprintln!(
+            "{label}: starting from the trained net(s) of run(s) {}",
+            spec.init_from.join(", ")
+        );
+        Ok(Trainable {
+            net,
+            aux: AuxParams {
+                convs,
+                linears,
+                norms,
+                nets,
+            },
+        })
     }
 
     fn progress_bar(&self, label: &str, total: usize) -> ProgressBar {
@@ -574,6 +629,41 @@ fn check_run(
             t.spec.model.describe(),
             t.label
         )));
+    }
+    Ok(())
+}
+
+/// That the runs a run starts from are the ones `spec.init_from` names and hold nets of the
+/// student's architecture, trained on the same normalisation.
+fn check_starts(label: &str, spec: &TrainSpec, starts: &[TrainedRun]) -> Result<()> {
+    let given: Vec<&str> = starts.iter().map(|t| t.key.as_str()).collect();
+    if spec.init_from != given {
+        return Err(KdError::Config(format!(
+            "run `{label}` starts from runs {:?} but was given {given:?}",
+            spec.init_from
+        )));
+    }
+    for start in starts {
+        if start.spec.model != spec.model || start.spec.normalize != spec.normalize {
+            return Err(KdError::Config(format!(
+                "run `{label}` starts from run `{}`, which trained {} (normalised {}), but the \
+                 run trains {} (normalised {}): a run can start only from a net of its own \
+                 architecture and input normalisation",
+                start.label,
+                start.spec.model.describe(),
+                if start.spec.normalize.is_some() {
+                    "yes"
+                } else {
+                    "no"
+                },
+                spec.model.describe(),
+                if spec.normalize.is_some() {
+                    "yes"
+                } else {
+                    "no"
+                },
+            )));
+        }
     }
     Ok(())
 }

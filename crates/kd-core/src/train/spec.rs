@@ -35,6 +35,13 @@ pub struct TrainSpec {
     /// pixels.
     pub normalize: Option<Normalization>,
     pub seed: u64,
+    /// Run keys of the stored runs whose trained nets this run starts from instead of a random
+    /// initialisation: the student's, then one per peer net the method trains beside it
+    /// ([`Needs::peers`](crate::methods::Needs)). Empty (and then left out of the run key, so
+    /// runs stored before the field existed keep their keys): a fresh start. Stage-wise methods
+    /// are chains of runs: FitNets' hint stage, then distillation starting from it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub init_from: Vec<String>,
 }
 
 /// How long and how a run optimises: what a paper's profile fixes for a class of runs.
@@ -72,6 +79,7 @@ impl TrainSpec {
             augment: Augment::none(),
             normalize: None,
             seed,
+            init_from: Vec::new(),
         }
     }
 
@@ -102,6 +110,15 @@ impl TrainSpec {
     pub fn with_teachers(mut self, teachers: &[&str]) -> TrainSpec {
         self.teachers = teachers.iter().map(|k| k.to_string()).collect();
         self
+    }
+
+    /// The runs this one needs stored before it trains: its teachers, then its starts.
+    pub fn dependencies(&self) -> Vec<String> {
+        self.teachers
+            .iter()
+            .chain(&self.init_from)
+            .cloned()
+            .collect()
     }
 
     pub fn key(&self) -> String {
@@ -138,6 +155,15 @@ impl TrainSpec {
                 "method `{}` matches input derivatives, which the forward-mode pass computes \
                  without dropout: use a student without dropout",
                 self.method.describe()
+            )));
+        }
+        if !(self.init_from.is_empty() || self.init_from.len() == 1 + needs.peers) {
+            return Err(KdError::Config(format!(
+                "method `{}` trains {} net(s), but the run starts from {} stored run(s): give \
+                 none (a fresh start) or one per net",
+                self.method.describe(),
+                1 + needs.peers,
+                self.init_from.len()
             )));
         }
         if !needs.teachers.accepts(self.teachers.len()) {

@@ -11,6 +11,7 @@ use crate::data::Batch;
 use crate::methods::{
     AuxParams, Distiller, ExtraIo, Method, SampleProbe, StepCtx, StepIo, Tangents, TeacherSignals,
 };
+use crate::models::layers::{PEER_ID_BASE, renumber_params};
 use crate::models::{ModelSpec, Net, Outputs};
 use crate::rng::stream_rng;
 use crate::train::TeacherStage;
@@ -30,6 +31,18 @@ impl Trainable {
             net,
             aux: AuxParams::default(),
         }
+    }
+
+    /// The same with each peer net's parameters numbered apart from the student's (a peer is
+    /// built, or loaded from a stored run, with a student's ids).
+    pub fn with_distinct_peer_ids(self) -> Self {
+        let Trainable { net, mut aux } = self;
+        aux.nets = std::mem::take(&mut aux.nets)
+            .into_iter()
+            .enumerate()
+            .map(|(i, peer)| renumber_params(peer, PEER_ID_BASE * (i as u64 + 1)))
+            .collect();
+        Trainable { net, aux }
     }
 }
 
