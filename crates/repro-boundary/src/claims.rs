@@ -26,6 +26,7 @@ pub fn is_required(id: &str) -> bool {
 pub fn recompute(dir: &Path) -> Result<Vec<Claim>> {
     claims::recompute_from_tables(dir, &experiments::ALL, |name, table| match name {
         experiments::table::NAME => experiments::table::claims(table),
+        experiments::comparison::NAME => experiments::comparison::claims(table),
         experiments::less_data::NAME => experiments::less_data::claims(table),
         _ => Ok(Vec::new()),
     })

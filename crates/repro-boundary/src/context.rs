@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use kd_core::Result;
 use kd_core::data::{DatasetInfo, Splits, Subset};
-use kd_core::methods::{BoundarySupport, HardLabels, Method};
+use kd_core::methods::{
+    AttentionTransfer, BoundarySupport, Fsp, HardLabels, Hints, Method, MutualLearning,
+};
 use kd_core::models::{ModelSpec, ResNetConfig, Shortcut};
 use kd_core::train::{RunNode, TrainSpec, TrainedRun, Trainer};
 
@@ -15,6 +17,13 @@ use crate::profile::Settings;
 
 /// The teacher's seed: one teacher for every student, as the paper distils one checkpoint.
 pub const TEACHER_SEED: u64 = 1;
+
+/// FitNets' guided and hint layer: the middle stage's output in both nets.
+pub const FITNET_LAYER: &str = "stage2";
+
+/// The peer of seed `s`'s mutual-learning student starts from the hard-label run of seed
+/// `s + PEER_SEED_OFFSET` (the student from seed `s`'s).
+pub const PEER_SEED_OFFSET: u64 = 1000;
 
 /// How a student is trained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +34,19 @@ pub enum Student {
     Kd,
     /// CE + a(e) KD + b(e) KD on the boundary supporting samples.
     Bss,
+    /// FitNets, stage-wise: the hint alone (the student's middle stage regressed onto the
+    /// teacher's) for the first-stage epochs, then KD from there.
+    FitNet,
+    /// Attention transfer at the three stages (beta 1000) with the labels.
+    Attention,
+    /// FSP, stage-wise: the FSP matrices of the three stages for the first-stage epochs, then
+    /// the labels from there.
+    Fsp,
+    /// Deep mutual learning: two students, each first trained on the labels for the
+    /// first-stage epochs, then together.
+    Mutual,
+    /// KD through a teacher assistant (teacher -> assistant -> student, each step KD).
+    Takd,
 }
 
 impl Student {
@@ -33,6 +55,11 @@ impl Student {
             Student::Baseline => "baseline",
             Student::Kd => "KD",
             Student::Bss => "KD + BSS",
+            Student::FitNet => "FitNet",
+            Student::Attention => "AT",
+            Student::Fsp => "FSP",
+            Student::Mutual => "MUTUAL",
+            Student::Takd => "TAKD",
         }
     }
 }
@@ -84,8 +111,41 @@ impl Context {
         self.trainer.obtain(&self.teacher_node(), &self.splits)
     }
 
+    /// KD as the table has it: the BSS loss without its boundary term.
+    fn kd(&self) -> Method {
+        BoundarySupport {
+            bss_weight: 0.0,
+            ..self.settings.bss.clone()
+        }
+        .into()
+    }
+
+    /// The assistant between the teacher and a ResNet`depth` student, if the profile has one.
+    pub fn assistant(&self, depth: usize) -> Option<usize> {
+        self.settings
+            .assistants
+            .iter()
+            .find(|(student, _)| *student == depth)
+            .map(|(_, assistant)| *assistant)
+    }
+
+    /// A first-stage run of the ResNet`depth` student of `seed` (the hint stage, FSP's first
+    /// stage, or a mutual learner's initialisation on the labels).
+    fn first_stage(
+        &self,
+        depth: usize,
+        what: &str,
+        method: Method,
+        seed: u64,
+        teachers: Vec<Arc<RunNode>>,
+    ) -> Arc<RunNode> {
+        let spec = self.spec(depth, method, seed, self.settings.first_stage_epochs);
+        RunNode::new(format!("ResNet{depth} {what} seed {seed}"), spec, teachers)
+    }
+
     /// The ResNet`depth` student of `seed` trained as `how`, on `fraction` of the training
-    /// images (a stratified draw by `seed`; `None`: all of them).
+    /// images (a stratified draw by `seed`; `None`: all of them), with the runs it needs
+    /// first (teachers, earlier stages) as nodes of the run graph.
     pub fn student(
         &self,
         depth: usize,
@@ -94,17 +154,40 @@ impl Context {
         fraction: Option<f64>,
     ) -> Result<TrainedRun> {
         let s = &self.settings;
-        let (method, teachers): (Method, _) = match how {
-            Student::Baseline => (HardLabels {}.into(), vec![]),
-            Student::Kd => (
-                BoundarySupport {
-                    bss_weight: 0.0,
-                    ..s.bss.clone()
-                }
-                .into(),
-                vec![self.teacher_node()],
-            ),
-            Student::Bss => (s.bss.clone().into(), vec![self.teacher_node()]),
+        let teacher = || vec![self.teacher_node()];
+        let (method, teachers, starts): (Method, _, _) = match how {
+            Student::Baseline => (HardLabels {}.into(), vec![], vec![]),
+            Student::Kd => (self.kd(), teacher(), vec![]),
+            Student::Bss => (s.bss.clone().into(), teacher(), vec![]),
+            Student::FitNet => {
+                let hint = Hints::hint_stage(FITNET_LAYER, FITNET_LAYER).into();
+                let stage = self.first_stage(depth, "FitNet hint stage", hint, seed, teacher());
+                (self.kd(), teacher(), vec![stage])
+            }
+            Student::Attention => (AttentionTransfer::resnet_stages().into(), teacher(), vec![]),
+            Student::Fsp => {
+                let fsp = Fsp {
+                    weight: s.fsp_weight,
+                    ..Fsp::resnet_stages()
+                };
+                let stage = self.first_stage(depth, "FSP stage", fsp.into(), seed, teacher());
+                (HardLabels {}.into(), vec![], vec![stage])
+            }
+            Student::Mutual => {
+                let init = |seed| self.first_stage(depth, "labels", HardLabels {}.into(), seed, vec![]);
+                let starts = vec![init(seed), init(seed + PEER_SEED_OFFSET)];
+                (MutualLearning::default().into(), vec![], starts)
+            }
+            Student::Takd => {
+                let assistant = self.assistant(depth).ok_or_else(|| {
+                    kd_core::KdError::Config(format!(
+                        "the profile has no teacher assistant for ResNet{depth}"
+                    ))
+                })?;
+                let spec = self.spec(assistant, self.kd(), seed, s.epochs);
+                let label = format!("ResNet{assistant} assistant (KD) seed {seed}");
+                (self.kd(), vec![RunNode::new(label, spec, teacher())], vec![])
+            }
         };
         let mut spec = self.spec(depth, method, seed, s.epochs);
         let mut label = format!("ResNet{depth} {} seed {seed}", how.name());
@@ -115,8 +198,8 @@ impl Context {
             };
             label = format!("{label}, {:.0}% of the images", 100.0 * f);
         }
-        self.trainer
-            .obtain(&RunNode::new(label, spec, teachers), &self.splits)
+        let node = RunNode::starting_from(label, spec, teachers, starts);
+        self.trainer.obtain(&node, &self.splits)
     }
 
     /// How many training images `fraction` of them is.

@@ -64,6 +64,7 @@ pub fn run(args: &CommonArgs) -> kd_core::Result<()> {
         let t0 = Instant::now();
         match *experiment {
             experiments::table::NAME => experiments::table::run(&ctx)?,
+            experiments::comparison::NAME => experiments::comparison::run(&ctx)?,
             experiments::attack::NAME => experiments::attack::run(&ctx)?,
             experiments::less_data::NAME => experiments::less_data::run(&ctx)?,
             other => unreachable!("unknown experiment {other}"),

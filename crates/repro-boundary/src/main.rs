@@ -12,13 +12,14 @@ use kd_core::cli::{CommonArgs, run_main};
              Supporting Decision Boundary",
     long_about = "Reproduce Heo et al. (AAAI 2019), Knowledge Distillation with Adversarial \
                   Samples Supporting Decision Boundary (BSS). Experiments: table (baseline, KD \
-                  and KD + BSS for ResNet students of a ResNet teacher), attack (diagnostics and \
-                  a picture of the boundary supporting samples) and less-data (KD vs KD + BSS on \
-                  10 / 25 / 50 % of the training images). Profiles: smoke (seconds), ci (the \
-                  cpu profile's table, whose required claim CI guards), cpu (default: the \
-                  bundled Fashion-MNIST subset, small ResNets), paper (CIFAR-10, \
-                  the official recipe, for a GPU). Work in progress (issue 11): the comparison \
-                  with FitNets, AT, FSP and mutual learning is not in yet."
+                  and KD + BSS for ResNet students of a ResNet teacher), comparison (the \
+                  paper's row: baseline, KD, FitNets, attention transfer, FSP, KD + BSS, \
+                  mutual learning and, where an assistant depth exists, TAKD), attack \
+                  (diagnostics and a picture of the boundary supporting samples) and less-data \
+                  (KD vs KD + BSS on 10 / 25 / 50 % of the training images). Profiles: smoke \
+                  (seconds), ci (the cpu profile's table, whose required claim CI guards), cpu \
+                  (default: the bundled Fashion-MNIST subset, small ResNets), paper (CIFAR-10, \
+                  the official recipe, for a GPU)."
 )]
 struct Cli {
     #[command(flatten)]

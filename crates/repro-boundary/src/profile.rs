@@ -7,6 +7,10 @@ use kd_core::error::{KdError, Result};
 use kd_core::methods::BoundarySupport;
 use kd_core::train::{LrSchedule, OptimizerSpec, Recipe};
 
+/// lambda of FSP (see `Settings::fsp_weight`): 0.01, so that lambda times the first stage's
+/// rate (0.1) is the paper's first-stage rate (0.001) with lambda 1 (plain SGD steps the same).
+const FSP_WEIGHT: f64 = 0.01;
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub dataset: &'static str,
@@ -29,6 +33,16 @@ pub struct Settings {
     /// `less-data`: fractions of the training images the student sees (ResNet8 or the table's
     /// first depth).
     pub fractions: Vec<f64>,
+    /// `comparison`: the student depths of the full method row.
+    pub comparison_depths: Vec<usize>,
+    /// `comparison`: epochs of the first stages (FitNets' hint stage, FSP's first stage, each
+    /// mutual learner's training on the labels), with the recipe scaled to them.
+    pub first_stage_epochs: usize,
+    /// `comparison`: lambda of FSP's squared distances.
+    pub fsp_weight: f64,
+    /// `comparison`: (student depth, assistant depth) for the TAKD column; a student without
+    /// one (no 6n + 2 depth lies between it and the teacher) has no TAKD cell.
+    pub assistants: Vec<(usize, usize)>,
     /// `attack`: training batches whose base samples the diagnostics attack.
     pub attack_batches: usize,
     /// The experiments run without `--only`.
@@ -58,6 +72,12 @@ impl Settings {
             weight_decay: 1e-4,
             bss: BoundarySupport::default(),
             fractions: vec![0.1, 0.25, 0.5],
+            comparison_depths: vec![8, 14],
+            // The teacher-assistant paper's MUTUAL: 40 epochs of initialisation.
+            first_stage_epochs: 40,
+            fsp_weight: FSP_WEIGHT,
+            // The teacher-assistant paper's assistants for a ResNet26 teacher.
+            assistants: vec![(8, 14), (14, 20)],
             attack_batches: 8,
             experiments: crate::experiments::ALL.to_vec(),
             choices: "the official code's recipe; the teacher trained 160 epochs with it (the \
@@ -75,6 +95,9 @@ impl Settings {
             teacher_epochs: 20,
             student_depths: vec![8],
             epochs: 10,
+            comparison_depths: vec![8],
+            first_stage_epochs: 5,
+            assistants: Vec::new(),
             attack_batches: 4,
             choices: "fixed before any run from the cost of one step, to fit about 40 minutes \
                       on 2 cores: the bundled Fashion-MNIST subset, a ResNet14 teacher (20 \
@@ -101,6 +124,7 @@ impl Settings {
                     ..BoundarySupport::default()
                 },
                 fractions: vec![0.5],
+                first_stage_epochs: 2,
                 attack_batches: 1,
                 choices: "sizes for a test of the plumbing, not for its numbers",
                 ..cpu

@@ -36,12 +36,19 @@ fn smoke_run_writes_every_experiment_and_trains_each_run_once() {
     assert!(o.status.success(), "{}", stderr(&o));
     let err = stderr(&o);
     // The teacher (ResNet8, 4 epochs: the same spec as the baseline student, so one run), KD
-    // and KD + BSS on all images and on half of them.
-    assert_eq!(err.matches(": training run ").count(), 5, "{err}");
+    // and KD + BSS on all images and on half of them; the comparison's FitNet (hint stage,
+    // then KD), AT, FSP (two stages) and MUTUAL (two label runs, then the pair).
+    assert_eq!(err.matches(": training run ").count(), 5 + 8, "{err}");
+    assert_eq!(err.matches("starting from the trained net").count(), 3, "{err}");
     assert_eq!(
         lines(&out, "table.csv"),
         1 + 3,
         "baseline, KD, KD + BSS; one seed"
+    );
+    assert_eq!(
+        lines(&out, "comparison.csv"),
+        1 + 7,
+        "baseline, KD, FitNet, AT, FSP, KD + BSS, MUTUAL; no assistant depth for TAKD"
     );
     assert_eq!(
         lines(&out, "less-data.csv"),
@@ -52,6 +59,7 @@ fn smoke_run_writes_every_experiment_and_trains_each_run_once() {
     for file in [
         "summary.md",
         "table.svg",
+        "comparison.svg",
         "less-data.svg",
         "attack.svg",
         "samples.png",
@@ -61,9 +69,12 @@ fn smoke_run_writes_every_experiment_and_trains_each_run_once() {
     let claims = std::fs::read_to_string(out.join("claims.csv")).unwrap();
     assert!(claims.contains("table/resnet8-bss-beats-kd"), "{claims}");
     assert!(claims.contains("less-data/50pct-bss-beats-kd"), "{claims}");
+    assert!(claims.contains("comparison/resnet8-bss-beats-fsp"), "{claims}");
+    assert!(claims.contains("comparison/resnet8-mutual-beats-baseline"), "{claims}");
     let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
     assert!(summary.contains("| ResNet8 |"), "{summary}");
     assert!(summary.contains("paper BSS - KD"), "{summary}");
+    assert!(summary.contains("| ResNet8 | TAKD | n/a | n/a | 88.01 |"), "{summary}");
     // The KD + BSS run logged a boundary term while b(e) > 0, and none after.
     let bss_metrics = std::fs::read_dir(&runs)
         .unwrap()
@@ -91,7 +102,7 @@ fn smoke_run_writes_every_experiment_and_trains_each_run_once() {
     let again = run(&["--profile", "smoke"], &tmp.path().join("again"), &runs);
     assert!(again.status.success(), "{}", stderr(&again));
     assert_eq!(stderr(&again).matches(": training run ").count(), 0);
-    for file in ["table.csv", "less-data.csv", "attack.csv"] {
+    for file in ["table.csv", "comparison.csv", "less-data.csv", "attack.csv"] {
         assert_eq!(
             std::fs::read_to_string(out.join(file)).unwrap(),
             std::fs::read_to_string(tmp.path().join("again").join(file)).unwrap(),

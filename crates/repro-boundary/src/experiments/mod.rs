@@ -9,10 +9,11 @@ use crate::claims::is_required;
 use crate::context::{Context, Student};
 
 pub mod attack;
+pub mod comparison;
 pub mod less_data;
 pub mod table;
 
-pub const ALL: [&str; 3] = [table::NAME, attack::NAME, less_data::NAME];
+pub const ALL: [&str; 4] = [table::NAME, comparison::NAME, attack::NAME, less_data::NAME];
 
 pub const COLUMNS: [&str; 7] = [
     "student_depth",
