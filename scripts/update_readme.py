@@ -27,7 +27,7 @@ BLOCKS = [
      "profile `cpu`, bundled Fashion-MNIST subset"),
     ("noisy-teacher", "results/noisy-teacher/cpu", ["table"],
      "profile `cpu`, bundled MNIST and Fashion-MNIST subsets"),
-    ("boundary", "results/boundary/cpu", ["table", "less-data"],
+    ("boundary", "results/boundary/cpu", ["table", "comparison", "less-data"],
      "profile `cpu`, bundled Fashion-MNIST subset"),
 ]
 

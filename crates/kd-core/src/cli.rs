@@ -4,13 +4,93 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Instant;
 
 use burn::prelude::Device;
 use clap::{Args, Parser, ValueEnum};
 
+use crate::data::{DatasetInfo, Locations, SplitSpec, Splits, dataset_info, load_dataset};
 use crate::error::{KdError, Result};
-use crate::runs::RunStore;
+use crate::report::Summary;
+use crate::runs::{RunStore, git_commit};
 use crate::train::{Shard, Trainer};
+
+/// A dataset as a paper's run uses it: its catalogue entry, where it was found, its splits.
+pub struct LoadedData {
+    pub info: DatasetInfo,
+    pub dir: PathBuf,
+    pub splits: Splits,
+}
+
+/// What every paper binary's `run` does around its own experiments: it notes when it started and
+/// the code that runs, times each selected experiment, states where the numbers come from and
+/// assembles `summary.md`.
+pub struct Invocation {
+    started: Instant,
+    /// Read at the start: the code that runs is the code at the start, whatever changes
+    /// meanwhile.
+    code: String,
+}
+
+impl Invocation {
+    pub fn begin() -> Self {
+        Invocation {
+            started: Instant::now(),
+            code: git_commit(),
+        }
+    }
+
+    pub fn minutes(&self) -> f64 {
+        self.started.elapsed().as_secs_f64() / 60.0
+    }
+
+    /// Runs `run` for each experiment of `selected` in order, reporting each one's time.
+    pub fn run_experiments(
+        &self,
+        selected: &[&str],
+        mut run: impl FnMut(&str) -> Result<()>,
+    ) -> Result<()> {
+        for name in selected {
+            let t0 = Instant::now();
+            run(name)?;
+            eprintln!("{name}: done in {:.0} s", t0.elapsed().as_secs_f64());
+        }
+        Ok(())
+    }
+
+    /// The summary's provenance bullet: the device and machine, the code, the runs `trainer`
+    /// handed out and their training time, and this invocation's time.
+    pub fn provenance(&self, args: &CommonArgs, trainer: &Trainer) -> String {
+        let (runs_used, training_minutes) = trainer.training_time();
+        format!(
+            "- device `{}` ({}), code `{}`; the {runs_used} trained runs used took \
+             {training_minutes:.1} min of training; this invocation took {:.1} min (runs \
+             already in the run store are reused)",
+            args.device,
+            crate::perf::machine_description(),
+            self.code,
+            self.minutes()
+        )
+    }
+
+    /// Assembles `out/summary.md` (and `claims.csv`) from the sections in `order` under
+    /// `title` and `preamble`, and says so.
+    pub fn write_summary(
+        &self,
+        out: &Path,
+        title: &str,
+        preamble: &str,
+        order: &[&str],
+    ) -> Result<()> {
+        Summary::assemble(out, title, preamble, order)?;
+        eprintln!(
+            "wrote {} in {:.1} min",
+            out.join("summary.md").display(),
+            self.minutes()
+        );
+        Ok(())
+    }
+}
 
 /// The `main` of every paper binary: parses the command line, runs `run`, and turns an error
 /// into one `error: ...` line on stderr and a non-zero exit status (never a panic).
@@ -215,6 +295,28 @@ impl CommonArgs {
         self.runs_dir
             .clone()
             .unwrap_or_else(|| workspace_root().join("runs"))
+    }
+
+    /// The experiments to run: those `--only` names (checked against `known`), else the
+    /// profile's `defaults`.
+    pub fn experiments<'a>(&self, known: &[&'a str], defaults: &[&'a str]) -> Result<Vec<&'a str>> {
+        if self.only.is_empty() {
+            Ok(defaults.to_vec())
+        } else {
+            self.selected(known)
+        }
+    }
+
+    /// The named dataset (found as `--data-dir` and the catalogue say) split as `split`.
+    pub fn load_splits(&self, name: &str, split: &SplitSpec) -> Result<LoadedData> {
+        let info = dataset_info(name)?;
+        let dataset = load_dataset(&info, &Locations::standard(self.data_dir.clone()))?;
+        let splits = Splits::new(&dataset, split);
+        Ok(LoadedData {
+            info,
+            dir: dataset.dir,
+            splits,
+        })
     }
 
     /// The experiments to run: all of `known`, or those `--only` names (unknown names are an

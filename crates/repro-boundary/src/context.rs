@@ -174,7 +174,8 @@ impl Context {
                 (HardLabels {}.into(), vec![], vec![stage])
             }
             Student::Mutual => {
-                let init = |seed| self.first_stage(depth, "labels", HardLabels {}.into(), seed, vec![]);
+                let init =
+                    |seed| self.first_stage(depth, "labels", HardLabels {}.into(), seed, vec![]);
                 let starts = vec![init(seed), init(seed + PEER_SEED_OFFSET)];
                 (MutualLearning::default().into(), vec![], starts)
             }
@@ -186,7 +187,11 @@ impl Context {
                 })?;
                 let spec = self.spec(assistant, self.kd(), seed, s.epochs);
                 let label = format!("ResNet{assistant} assistant (KD) seed {seed}");
-                (self.kd(), vec![RunNode::new(label, spec, teacher())], vec![])
+                (
+                    self.kd(),
+                    vec![RunNode::new(label, spec, teacher())],
+                    vec![],
+                )
             }
         };
         let mut spec = self.spec(depth, method, seed, s.epochs);

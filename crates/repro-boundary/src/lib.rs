@@ -10,13 +10,8 @@ pub mod experiments;
 pub mod paper;
 pub mod profile;
 
-use std::time::Instant;
-
-use kd_core::cli::CommonArgs;
-use kd_core::data::{Locations, Splits, dataset_info, load_dataset};
-use kd_core::report::Summary;
+use kd_core::cli::{CommonArgs, Invocation};
 use kd_core::report::summary::Section;
-use kd_core::runs::git_commit;
 
 use crate::context::Context;
 use crate::profile::Settings;
@@ -26,28 +21,21 @@ const SOURCES: &str = "sources";
 
 /// Runs the experiments the flags select and assembles `summary.md` and `claims.csv`.
 pub fn run(args: &CommonArgs) -> kd_core::Result<()> {
-    let started = Instant::now();
-    let code = git_commit();
+    let invocation = Invocation::begin();
     let settings = Settings::for_profile(args.profile)?;
-    let selected = if args.only.is_empty() {
-        settings.experiments.clone()
-    } else {
-        args.selected(&experiments::ALL)?
-    };
+    let selected = args.experiments(&experiments::ALL, &settings.experiments)?;
     let trainer = args.trainer()?;
     let seeds = args.seeds_or(settings.seeds)?;
-    let name = args.dataset.clone().unwrap_or(settings.dataset.to_string());
-    let info = dataset_info(&name)?;
-    let dataset = load_dataset(&info, &Locations::standard(args.data_dir.clone()))?;
-    let splits = Splits::new(&dataset, &settings.split);
+    let name = args.dataset_or(settings.dataset);
+    let data = args.load_splits(&name, &settings.split)?;
     let out = args.out_dir("boundary", settings.dataset);
     eprintln!(
         "boundary, profile {}: {name} ({} train / {} validation / {} test), {} seed(s), \
          experiments: {}; results -> {}",
         args.profile.name(),
-        splits.train.len(),
-        splits.validation.len(),
-        splits.test.len(),
+        data.splits.train.len(),
+        data.splits.validation.len(),
+        data.splits.test.len(),
         seeds.len(),
         selected.join(", "),
         out.display()
@@ -55,48 +43,42 @@ pub fn run(args: &CommonArgs) -> kd_core::Result<()> {
     let ctx = Context {
         trainer,
         settings,
-        info,
-        splits,
+        info: data.info,
+        splits: data.splits,
         seeds,
         out: out.clone(),
     };
-    for experiment in &selected {
-        let t0 = Instant::now();
-        match *experiment {
-            experiments::table::NAME => experiments::table::run(&ctx)?,
-            experiments::comparison::NAME => experiments::comparison::run(&ctx)?,
-            experiments::attack::NAME => experiments::attack::run(&ctx)?,
-            experiments::less_data::NAME => experiments::less_data::run(&ctx)?,
-            other => unreachable!("unknown experiment {other}"),
-        }
-        eprintln!("{experiment}: done in {:.0} s", t0.elapsed().as_secs_f64());
-    }
+    invocation.run_experiments(&selected, |experiment| match experiment {
+        experiments::table::NAME => experiments::table::run(&ctx),
+        experiments::comparison::NAME => experiments::comparison::run(&ctx),
+        experiments::attack::NAME => experiments::attack::run(&ctx),
+        experiments::less_data::NAME => experiments::less_data::run(&ctx),
+        other => unreachable!("unknown experiment {other}"),
+    })?;
     if args.finish_plan(&ctx.trainer, &out)? {
         return Ok(());
     }
     let mut sources = Section::new(SOURCES, "What could be read of the paper");
     sources.text(paper::SOURCES);
     sources.write(&out)?;
-    let (runs_used, training_minutes) = ctx.trainer.training_time();
     let s = &ctx.settings;
-    let depths: Vec<String> = s
-        .student_depths
-        .iter()
-        .map(|d| format!("ResNet{d}"))
-        .collect();
+    let depths = |depths: &[usize]| -> String {
+        let names: Vec<String> = depths.iter().map(|d| format!("ResNet{d}")).collect();
+        names.join(", ")
+    };
     let preamble = format!(
-        "{}, reproduced with kd-repro (work in progress: issue 11).\n\n\
+        "{}, reproduced with kd-repro.\n\n\
          - profile `{}`: `{name}` {} training / {} validation / {} test images\n\
-         - one ResNet{} teacher (seed {}, {} epochs, hard labels); students {} ({} epochs); \
-           zero-padding shortcuts; SGD lr {} (x0.1 at 1/2 and 3/4 of the epochs), momentum {}, \
-           weight decay {}, batch {}; the data set's standard augmentation\n\
+         - one ResNet{} teacher (seed {}, {} epochs, hard labels); students {} in the table, {} \
+           in the comparison ({} epochs); zero-padding shortcuts; SGD lr {} (x0.1 at 1/2 and 3/4 \
+           of the epochs), momentum {}, weight decay {}, batch {}; the data set's standard \
+           augmentation\n\
          - BSS: T {}, at most {} base samples per batch, {} steps of {}, pixels clamped to {}; \
            a(e) from {} to {}, b(e) from {} to 0 at {} of the epochs\n\
          - seeds: {}; numbers are final-epoch test accuracy, mean ± std over seeds (test \
            accuracy at the epoch of fewest validation errors in the CSVs)\n\
          - choices: {}\n\
-         - device `{}` ({}), code `{}`; the {} trained runs used took {:.1} min of training; \
-           this invocation took {:.1} min (runs already in the run store are reused)\n\n{}",
+         {}\n\n{}",
         paper::CITATION,
         args.profile.name(),
         ctx.splits.train.len(),
@@ -105,7 +87,8 @@ pub fn run(args: &CommonArgs) -> kd_core::Result<()> {
         s.teacher_depth,
         context::TEACHER_SEED,
         s.teacher_epochs,
-        depths.join(", "),
+        depths(&s.student_depths),
+        depths(&s.comparison_depths),
         s.epochs,
         s.lr,
         s.momentum,
@@ -125,27 +108,16 @@ pub fn run(args: &CommonArgs) -> kd_core::Result<()> {
         s.bss.bss_until,
         ctx.seeds.len(),
         s.choices,
-        args.device,
-        kd_core::perf::machine_description(),
-        code,
-        runs_used,
-        training_minutes,
-        started.elapsed().as_secs_f64() / 60.0,
+        invocation.provenance(args, &ctx.trainer),
         kd_core::report::summary::required_claims_text(claims::REQUIRED),
     );
     let mut order = vec![SOURCES];
     order.extend(experiments::ALL);
-    Summary::assemble(
+    invocation.write_summary(
         &out,
         "Knowledge Distillation with Adversarial Samples Supporting Decision Boundary — paper vs \
          ours",
         &preamble,
         &order,
-    )?;
-    eprintln!(
-        "wrote {} in {:.1} min",
-        out.join("summary.md").display(),
-        started.elapsed().as_secs_f64() / 60.0
-    );
-    Ok(())
+    )
 }

@@ -21,7 +21,21 @@ pub const SOURCES: &str = "The paper's text could not be read here (only its abs
     keeps the momentum; 'KD' here is the same loss without the BSS term (b = 0), which isolates \
     the boundary samples' effect. The paper's numbers (CIFAR-10, ResNet26 teacher, 80 epochs) \
     are those the teacher-assistant paper quotes; ours are on another data set, so only the \
-    gain of BSS over KD is compared.";
+    gain of BSS over KD is compared. The comparison's methods follow their own papers where \
+    those were read and the common reimplementations (torchdistill, RepDistiller) where not: \
+    FitNets is stage-wise (the hint alone, then KD; Yim et al. describe their FitNet baseline's \
+    second stage as T 3 with the KD weight falling from 4 to 1, which is the table's KD), with a \
+    plain 1x1 regressor (torchdistill adds BatchNorm and ReLU) and the mean squared error; FSP \
+    uses Yim et al.'s squared distance with one lambda for every pair, across the stages' \
+    downsampling by max pooling as torchdistill does, then the labels alone; the paper's \
+    first-stage rates (0.001 for FSP, 0.0001 for FitNets, for tens of thousands of iterations) \
+    do not fit a short schedule, so the first stages use the students' recipe for half their \
+    epochs and FSP's lambda (0.01) makes lambda x rate the paper's 0.001. MUTUAL follows the \
+    issue's reading of the teacher-assistant paper (40 epochs of initialisation, then 80 mutual \
+    epochs; not confirmed in any source read here): two nets trained on the labels for half the \
+    epochs, then deep mutual learning, both stepped at once. TAKD is trained here, with this \
+    teacher and recipe and the table's KD at each step; repro-takd's resnet26 runs use that \
+    paper's own recipe and a teacher per seed, so they would put another teacher into the row.";
 
 /// The paper's CIFAR-10 top-1 accuracy (%) of a student depth, as Mirzadeh et al. (2020) quote
 /// the BSS paper's comparison (teacher ResNet26, 80 epochs).

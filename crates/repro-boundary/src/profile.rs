@@ -139,7 +139,8 @@ impl Settings {
             Profile::Paper => paper,
             Profile::Full => {
                 return Err(KdError::Config(format!(
-                    "boundary has no `{}` profile yet (issue 11); use smoke, cpu or paper",
+                    "boundary has no `{}` profile (the Fashion-MNIST subset is its cpu data, CIFAR-10 \
+                     its paper data); use smoke, ci, cpu or paper",
                     profile.name()
                 )));
             }

@@ -1,45 +1,25 @@
 //! The boundary binary end to end on the smoke profile, and bad input as one clear error.
 
-use std::path::Path;
-use std::process::{Command, Output};
+use kd_testing::{Binary, keys_to_train, lines, stderr};
 
-const BIN: &str = env!("CARGO_BIN_EXE_repro-boundary");
-
-fn run(args: &[&str], out: &Path, runs: &Path) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .arg("--out")
-        .arg(out)
-        .arg("--runs-dir")
-        .arg(runs)
-        .env("KD_OFFLINE", "1")
-        .output()
-        .expect("the binary starts")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn lines(dir: &Path, file: &str) -> usize {
-    std::fs::read_to_string(dir.join(file))
-        .unwrap()
-        .lines()
-        .count()
-}
+const BIN: Binary = Binary(env!("CARGO_BIN_EXE_repro-boundary"));
 
 #[test]
 fn smoke_run_writes_every_experiment_and_trains_each_run_once() {
     let tmp = tempfile::tempdir().unwrap();
     let (out, runs) = (tmp.path().join("out"), tmp.path().join("runs"));
-    let o = run(&["--profile", "smoke"], &out, &runs);
+    let o = BIN.run(&["--profile", "smoke"], &out, &runs);
     assert!(o.status.success(), "{}", stderr(&o));
     let err = stderr(&o);
     // The teacher (ResNet8, 4 epochs: the same spec as the baseline student, so one run), KD
     // and KD + BSS on all images and on half of them; the comparison's FitNet (hint stage,
     // then KD), AT, FSP (two stages) and MUTUAL (two label runs, then the pair).
     assert_eq!(err.matches(": training run ").count(), 5 + 8, "{err}");
-    assert_eq!(err.matches("starting from the trained net").count(), 3, "{err}");
+    assert_eq!(
+        err.matches("starting from the trained net").count(),
+        3,
+        "{err}"
+    );
     assert_eq!(
         lines(&out, "table.csv"),
         1 + 3,
@@ -69,12 +49,21 @@ fn smoke_run_writes_every_experiment_and_trains_each_run_once() {
     let claims = std::fs::read_to_string(out.join("claims.csv")).unwrap();
     assert!(claims.contains("table/resnet8-bss-beats-kd"), "{claims}");
     assert!(claims.contains("less-data/50pct-bss-beats-kd"), "{claims}");
-    assert!(claims.contains("comparison/resnet8-bss-beats-fsp"), "{claims}");
-    assert!(claims.contains("comparison/resnet8-mutual-beats-baseline"), "{claims}");
+    assert!(
+        claims.contains("comparison/resnet8-bss-beats-fsp"),
+        "{claims}"
+    );
+    assert!(
+        claims.contains("comparison/resnet8-mutual-beats-baseline"),
+        "{claims}"
+    );
     let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
     assert!(summary.contains("| ResNet8 |"), "{summary}");
     assert!(summary.contains("paper BSS - KD"), "{summary}");
-    assert!(summary.contains("| ResNet8 | TAKD | n/a | n/a | 88.01 |"), "{summary}");
+    assert!(
+        summary.contains("| ResNet8 | TAKD | n/a | n/a | 88.01 |"),
+        "{summary}"
+    );
     // The KD + BSS run logged a boundary term while b(e) > 0, and none after.
     let bss_metrics = std::fs::read_dir(&runs)
         .unwrap()
@@ -99,7 +88,7 @@ fn smoke_run_writes_every_experiment_and_trains_each_run_once() {
     );
 
     // A second invocation trains nothing and writes the same tables.
-    let again = run(&["--profile", "smoke"], &tmp.path().join("again"), &runs);
+    let again = BIN.run(&["--profile", "smoke"], &tmp.path().join("again"), &runs);
     assert!(again.status.success(), "{}", stderr(&again));
     assert_eq!(stderr(&again).matches(": training run ").count(), 0);
     for file in ["table.csv", "comparison.csv", "less-data.csv", "attack.csv"] {
@@ -116,15 +105,11 @@ fn bad_input_is_one_clear_error() {
     let tmp = tempfile::tempdir().unwrap();
     let (out, runs) = (tmp.path().join("out"), tmp.path().join("runs"));
     let cases: [(&[&str], i32, &str); 5] = [
-        (
-            &["--profile", "full"],
-            1,
-            "boundary has no `full` profile yet",
-        ),
+        (&["--profile", "full"], 1, "boundary has no `full` profile"),
         (
             &["--profile", "smoke", "--only", "tabel"],
             1,
-            "choose from: table, attack",
+            "choose from: table, comparison, attack, less-data",
         ),
         (&["--profile", "smoke", "--seeds", "0"], 1, "seeds"),
         (
@@ -139,7 +124,7 @@ fn bad_input_is_one_clear_error() {
         ),
     ];
     for (args, code, needle) in cases {
-        let o = run(args, &out, &runs);
+        let o = BIN.run(args, &out, &runs);
         assert_eq!(o.status.code(), Some(code), "{args:?}: {}", stderr(&o));
         assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
         assert!(!stderr(&o).contains("panicked"));
@@ -150,22 +135,9 @@ fn bad_input_is_one_clear_error() {
 #[test]
 fn the_ci_profile_is_the_cpu_profiles_table() {
     let tmp = tempfile::tempdir().unwrap();
-    let plan = |profile: &str| {
-        let o = Command::new(BIN)
-            .args(["--profile", profile, "--plan", "--runs-dir"])
-            .arg(tmp.path().join("empty-runs"))
-            .env("KD_OFFLINE", "1")
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", stderr(&o));
-        String::from_utf8_lossy(&o.stdout).into_owned()
-    };
-    let keys = |plan: &str| -> Vec<String> {
-        plan.lines()
-            .filter(|l| l.contains("  train  "))
-            .map(|l| l.split_whitespace().next().unwrap().to_string())
-            .collect()
-    };
+    let empty = tmp.path().join("empty-runs");
+    let plan = |profile: &str| BIN.plan(profile, &empty);
+    let keys = |plan: &str| keys_to_train(plan);
     let (ci, cpu) = (plan("ci"), plan("cpu"));
     let (ci_keys, cpu_keys) = (keys(&ci), keys(&cpu));
     // The teacher, and per seed the baseline, KD and KD + BSS students.

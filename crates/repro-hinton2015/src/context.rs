@@ -48,11 +48,6 @@ impl Context {
         self.trainer.obtain(&self.teacher_node(seed), &self.splits)
     }
 
-    /// (number of distinct trained runs used, their total training wall time in minutes).
-    pub fn training_time(&self) -> (usize, f64) {
-        self.trainer.training_time()
-    }
-
     /// Soft targets at temperature `t` with the profile's hard-label weight.
     pub fn soft_targets(&self, temperature: f64) -> Method {
         Method::SoftTargets(SoftTargets::new(temperature, self.settings.hard_weight))

@@ -5,45 +5,16 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_repro-hinton2015");
+use kd_testing::{Binary, csv_files, stderr, trained_keys};
+
+const BIN: Binary = Binary(env!("CARGO_BIN_EXE_repro-hinton2015"));
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn smoke(out: &Path, runs: &Path, extra: &[&str]) -> Command {
-    let mut c = Command::new(BIN);
-    c.args(["--profile", "smoke", "--out"])
-        .arg(out)
-        .arg("--runs-dir")
-        .arg(runs)
-        .args(extra)
-        .env("KD_OFFLINE", "1");
-    c
-}
-
 fn run(mut c: Command) -> Output {
     c.output().expect("the binary starts")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn csv_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
-        .map(|p| {
-            (
-                p.file_name().unwrap().to_string_lossy().into_owned(),
-                std::fs::read(&p).unwrap(),
-            )
-        })
-        .collect();
-    files.sort();
-    files
 }
 
 #[test]
@@ -51,7 +22,7 @@ fn same_seed_twice_gives_identical_csvs() {
     let tmp = tempfile::tempdir().unwrap();
     let t = tmp.path();
     for k in ["a", "b"] {
-        let o = run(smoke(
+        let o = run(BIN.smoke_command(
             &t.join(format!("out-{k}")),
             &t.join(format!("runs-{k}")),
             &[],
@@ -74,22 +45,11 @@ fn same_seed_twice_gives_identical_csvs() {
     }
 }
 
-/// The keys a process reports training ("<label>: training run <key>" on stderr).
-fn trained_keys(o: &Output) -> Vec<String> {
-    stderr(o)
-        .lines()
-        .filter_map(|l| {
-            l.split_once(": training run ")
-                .map(|(_, k)| k.trim().to_string())
-        })
-        .collect()
-}
-
 #[test]
 fn two_processes_on_one_store_train_each_key_once() {
     let tmp = tempfile::tempdir().unwrap();
     let t = tmp.path();
-    let alone = run(smoke(&t.join("out-alone"), &t.join("runs-alone"), &[]));
+    let alone = run(BIN.smoke_command(&t.join("out-alone"), &t.join("runs-alone"), &[]));
     assert!(alone.status.success(), "{}", stderr(&alone));
     let mut expected = trained_keys(&alone);
     expected.sort();
@@ -99,7 +59,7 @@ fn two_processes_on_one_store_train_each_key_once() {
     let children: Vec<_> = ["a", "b"]
         .iter()
         .map(|k| {
-            smoke(&t.join(format!("out-{k}")), &shared, &[])
+            BIN.smoke_command(&t.join(format!("out-{k}")), &shared, &[])
                 .stderr(Stdio::piped())
                 .stdout(Stdio::null())
                 .spawn()
@@ -134,7 +94,7 @@ fn plan_lists_the_runs_without_training_and_sees_what_is_stored() {
     let plan = |extra: &[&str]| {
         let mut args = vec!["--plan"];
         args.extend_from_slice(extra);
-        let o = run(smoke(&t.join("plan-out"), &runs, &args));
+        let o = run(BIN.smoke_command(&t.join("plan-out"), &runs, &args));
         assert!(o.status.success(), "{}", stderr(&o));
         assert!(!t.join("plan-out").exists(), "a plan writes no results");
         String::from_utf8_lossy(&o.stdout).into_owned()
@@ -149,7 +109,7 @@ fn plan_lists_the_runs_without_training_and_sees_what_is_stored() {
     );
     assert!(before.contains("distilled student seed 1 <- "), "{before}");
     assert!(!runs.exists(), "planning touches no run store");
-    let trained = run(smoke(&t.join("out"), &runs, &["--only", "mnist-table"]));
+    let trained = run(BIN.smoke_command(&t.join("out"), &runs, &["--only", "mnist-table"]));
     assert!(trained.status.success(), "{}", stderr(&trained));
     let after = plan(&[]);
     assert!(
@@ -163,16 +123,13 @@ fn sigkill_then_resume_gives_the_same_numbers() {
     let tmp = tempfile::tempdir().unwrap();
     let t = tmp.path();
     let only = ["--only", "mnist-table"];
-    let straight = run(smoke(
-        &t.join("out-straight"),
-        &t.join("runs-straight"),
-        &only,
-    ));
+    let straight = run(BIN.smoke_command(&t.join("out-straight"), &t.join("runs-straight"), &only));
     assert!(straight.status.success(), "{}", stderr(&straight));
 
     // Kill the second run as soon as its first checkpoint exists.
     let runs = t.join("runs-killed");
-    let mut child = smoke(&t.join("out-killed"), &runs, &only)
+    let mut child = BIN
+        .smoke_command(&t.join("out-killed"), &runs, &only)
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
@@ -196,7 +153,7 @@ fn sigkill_then_resume_gives_the_same_numbers() {
     assert!(killed, "the run finished before a checkpoint was seen");
     assert!(!t.join("out-killed/mnist-table.csv").exists());
 
-    let resumed = run(smoke(
+    let resumed = run(BIN.smoke_command(
         &t.join("out-killed"),
         &runs,
         &["--only", "mnist-table", "--resume"],
@@ -226,7 +183,7 @@ fn truncated_data_file_is_one_clear_error() {
     let bytes = std::fs::read(&images).unwrap();
     std::fs::write(&images, &bytes[..bytes.len() / 3]).unwrap();
     let out = tmp.path().join("out");
-    let mut c = smoke(&out, &tmp.path().join("runs"), &[]);
+    let mut c = BIN.smoke_command(&out, &tmp.path().join("runs"), &[]);
     c.arg("--data-dir").arg(&data);
     let o = run(c);
     assert_eq!(o.status.code(), Some(1));
@@ -245,7 +202,7 @@ fn missing_dataset_lists_the_places_tried() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
-    let mut c = smoke(
+    let mut c = BIN.smoke_command(
         &tmp.path().join("out"),
         &tmp.path().join("runs"),
         &["--dataset", "mnist"],
@@ -265,7 +222,7 @@ fn bad_flags_fail_with_a_message() {
     let out = tmp.path().join("out");
     let runs = tmp.path().join("runs");
     let o = run({
-        let mut c = Command::new(BIN);
+        let mut c = Command::new(BIN.0);
         c.args(["--profile", "huge"]);
         c
     });
@@ -286,7 +243,7 @@ fn bad_flags_fail_with_a_message() {
         (&["--dataset", "cifar-11"], 1, "unknown dataset"),
     ];
     for (args, code, needle) in cases {
-        let o = run(smoke(&out, &runs, args));
+        let o = run(BIN.smoke_command(&out, &runs, args));
         assert_eq!(o.status.code(), Some(code), "{args:?}: {}", stderr(&o));
         assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
         assert!(!stderr(&o).contains("panicked"));
@@ -299,48 +256,17 @@ fn shards_on_one_store_train_each_key_once_and_give_the_same_csvs() {
     let tmp = tempfile::tempdir().unwrap();
     let t = tmp.path();
     let only = ["--only", "mnist-table,temperature-sweep"];
-    let alone = run(smoke(&t.join("out-alone"), &t.join("runs-alone"), &only));
+    let alone = run(BIN.smoke_command(&t.join("out-alone"), &t.join("runs-alone"), &only));
     assert!(alone.status.success(), "{}", stderr(&alone));
     let mut expected = trained_keys(&alone);
     expected.sort();
 
     // Both shards at once on one store, again while any run waits for a teacher.
     let shared = t.join("runs-shared");
-    let mut trained = Vec::new();
-    for pass in 0.. {
-        assert!(pass < 5, "the shards never finished the graph");
-        let children: Vec<_> = ["1/2", "2/2"]
-            .iter()
-            .map(|shard| {
-                let mut args = only.to_vec();
-                args.extend(["--shard", shard]);
-                smoke(&t.join("out-shard"), &shared, &args)
-                    .stderr(Stdio::piped())
-                    .stdout(Stdio::null())
-                    .spawn()
-                    .unwrap()
-            })
-            .collect();
-        let outputs: Vec<Output> = children
-            .into_iter()
-            .map(|c| c.wait_with_output().unwrap())
-            .collect();
-        for o in &outputs {
-            assert!(o.status.success(), "{}", stderr(o));
-            trained.extend(trained_keys(o));
-        }
-        assert!(!t.join("out-shard").exists(), "a shard writes no results");
-        if outputs
-            .iter()
-            .all(|o| stderr(o).contains(" 0 of its runs wait for teachers"))
-        {
-            break;
-        }
-    }
-    trained.sort();
+    let trained = BIN.train_in_two_shards(&t.join("out-shard"), &shared, &only, 5);
     assert_eq!(trained, expected, "every key once over the shards");
 
-    let results = run(smoke(&t.join("out-sharded"), &shared, &only));
+    let results = run(BIN.smoke_command(&t.join("out-sharded"), &shared, &only));
     assert!(results.status.success(), "{}", stderr(&results));
     assert!(trained_keys(&results).is_empty(), "{}", stderr(&results));
     assert_eq!(
@@ -353,7 +279,7 @@ fn shards_on_one_store_train_each_key_once_and_give_the_same_csvs() {
 fn plan_emits_a_slurm_script_naming_every_run_once() {
     let tmp = tempfile::tempdir().unwrap();
     let t = tmp.path();
-    let o = run(smoke(
+    let o = run(BIN.smoke_command(
         &t.join("out"),
         &t.join("runs"),
         &["--plan", "--emit", "slurm", "--shards", "3"],

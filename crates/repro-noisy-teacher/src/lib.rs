@@ -10,13 +10,8 @@ pub mod experiments;
 pub mod paper;
 pub mod profile;
 
-use std::time::Instant;
-
-use kd_core::cli::CommonArgs;
-use kd_core::data::{Locations, Splits, dataset_info, load_dataset};
-use kd_core::report::Summary;
+use kd_core::cli::{CommonArgs, Invocation};
 use kd_core::report::summary::Section;
-use kd_core::runs::git_commit;
 
 pub use crate::context::NoiseOptions;
 use crate::context::{Context, Data};
@@ -27,14 +22,9 @@ const SOURCES: &str = "sources";
 
 /// Runs the experiments the flags select and assembles `summary.md` and `claims.csv`.
 pub fn run(args: &CommonArgs, noise: NoiseOptions) -> kd_core::Result<()> {
-    let started = Instant::now();
-    let code = git_commit();
+    let invocation = Invocation::begin();
     let settings = Settings::for_profile(args.profile)?;
-    let selected = if args.only.is_empty() {
-        settings.experiments.clone()
-    } else {
-        args.selected(&experiments::ALL)?
-    };
+    let selected = args.experiments(&experiments::ALL, &settings.experiments)?;
     let trainer = args.trainer()?;
     let seeds = args.seeds_or(settings.seeds)?;
     let names: Vec<String> = match &args.dataset {
@@ -43,13 +33,11 @@ pub fn run(args: &CommonArgs, noise: NoiseOptions) -> kd_core::Result<()> {
     };
     let mut data = Vec::new();
     for name in &names {
-        let info = dataset_info(name)?;
-        let dataset = load_dataset(&info, &Locations::standard(args.data_dir.clone()))?;
-        let splits = Splits::new(&dataset, &settings.split);
+        let loaded = args.load_splits(name, &settings.split)?;
         data.push(Data {
             name: name.clone(),
-            info,
-            splits,
+            info: loaded.info,
+            splits: loaded.splits,
         });
     }
     let out = args.out_dir("noisy-teacher", settings.datasets[0]);
@@ -79,27 +67,20 @@ pub fn run(args: &CommonArgs, noise: NoiseOptions) -> kd_core::Result<()> {
         data,
         chosen: Default::default(),
     };
-    for name in &selected {
-        let t0 = Instant::now();
-        match *name {
-            experiments::table::NAME => experiments::table::run(&ctx)?,
-            experiments::sweeps::SIGMA => experiments::sweeps::run_sigma(&ctx)?,
-            experiments::sweeps::ALPHA => experiments::sweeps::run_alpha(&ctx)?,
-            experiments::comparisons::REGULARIZERS => {
-                experiments::comparisons::run_regularizers(&ctx)?
-            }
-            experiments::comparisons::ENSEMBLE => experiments::comparisons::run_ensemble(&ctx)?,
-            other => unreachable!("unknown experiment {other}"),
-        }
-        eprintln!("{name}: done in {:.0} s", t0.elapsed().as_secs_f64());
-    }
+    invocation.run_experiments(&selected, |name| match name {
+        experiments::table::NAME => experiments::table::run(&ctx),
+        experiments::sweeps::SIGMA => experiments::sweeps::run_sigma(&ctx),
+        experiments::sweeps::ALPHA => experiments::sweeps::run_alpha(&ctx),
+        experiments::comparisons::REGULARIZERS => experiments::comparisons::run_regularizers(&ctx),
+        experiments::comparisons::ENSEMBLE => experiments::comparisons::run_ensemble(&ctx),
+        other => unreachable!("unknown experiment {other}"),
+    })?;
     if args.finish_plan(&ctx.trainer, &out)? {
         return Ok(());
     }
     let mut sources = Section::new(SOURCES, "What could be read of the paper");
     sources.text(paper::SOURCES);
     sources.write(&out)?;
-    let (runs_used, training_minutes) = ctx.trainer.training_time();
     let s = &ctx.settings;
     let preamble = format!(
         "{}, reproduced with kd-repro.\n\n\
@@ -111,8 +92,7 @@ pub fn run(args: &CommonArgs, noise: NoiseOptions) -> kd_core::Result<()> {
          - seeds: {}, a teacher per seed; numbers are final-epoch test accuracy, mean ± std over \
            seeds (test accuracy at the epoch of fewest validation errors in the CSVs)\n\
          - choices: {}\n\
-         - device `{}` ({}), code `{}`; the {} trained runs used took {:.1} min of training; \
-           this invocation took {:.1} min (runs already in the run store are reused)\n\n{}",
+         {}\n\n{}",
         paper::CITATION,
         args.profile.name(),
         ctx.data
@@ -134,12 +114,7 @@ pub fn run(args: &CommonArgs, noise: NoiseOptions) -> kd_core::Result<()> {
         format!("{:?}", ctx.noise.unit).to_lowercase(),
         ctx.seeds.len(),
         s.choices,
-        args.device,
-        kd_core::perf::machine_description(),
-        code,
-        runs_used,
-        training_minutes,
-        started.elapsed().as_secs_f64() / 60.0,
+        invocation.provenance(args, &ctx.trainer),
         kd_core::report::summary::required_claims_text_guarded(
             claims::REQUIRED,
             "CI recomputes it from the committed cpu tables and checks they agree, but no fresh \
@@ -148,16 +123,10 @@ pub fn run(args: &CommonArgs, noise: NoiseOptions) -> kd_core::Result<()> {
     );
     let mut order = vec![SOURCES];
     order.extend(experiments::ALL);
-    Summary::assemble(
+    invocation.write_summary(
         &out,
         "Deep Model Compression: Distilling Knowledge from Noisy Teachers — paper vs ours",
         &preamble,
         &order,
-    )?;
-    eprintln!(
-        "wrote {} in {:.1} min",
-        out.join("summary.md").display(),
-        started.elapsed().as_secs_f64() / 60.0
-    );
-    Ok(())
+    )
 }

@@ -1,38 +1,17 @@
 //! The noisy-teacher binary end to end on the smoke profile, and bad input as one clear error.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_repro-noisy-teacher");
+use kd_testing::{Binary, lines, stderr};
 
-fn smoke(out: &Path, runs: &Path, extra: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(["--profile", "smoke", "--out"])
-        .arg(out)
-        .arg("--runs-dir")
-        .arg(runs)
-        .args(extra)
-        .env("KD_OFFLINE", "1")
-        .output()
-        .expect("the binary starts")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn lines(dir: &Path, file: &str) -> usize {
-    std::fs::read_to_string(dir.join(file))
-        .unwrap()
-        .lines()
-        .count()
-}
+const BIN: Binary = Binary(env!("CARGO_BIN_EXE_repro-noisy-teacher"));
 
 #[test]
 fn smoke_run_writes_every_experiment_and_trains_each_run_once() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    let o = smoke(&out, &tmp.path().join("runs"), &[]);
+    let o = BIN.smoke(&out, &tmp.path().join("runs"), &[]);
     assert!(o.status.success(), "{}", stderr(&o));
     // The smoke profile: 1 seed, sigmas {0, 0.4} at alpha 0.5, alphas {0.5, 1}, 2 teachers in
     // the ensemble. Teachers 2; students: hard, clean, soft targets, the sigma sweep's 2, the
@@ -66,7 +45,7 @@ fn smoke_run_writes_every_experiment_and_trains_each_run_once() {
     assert!(summary.contains("could not be read here"), "{summary}");
 
     // The other noise form and granularity are separate runs of the noisy students only.
-    let other = smoke(
+    let other = BIN.smoke(
         &tmp.path().join("out-additive"),
         &tmp.path().join("runs"),
         &[
@@ -93,7 +72,7 @@ fn bad_input_is_one_clear_error() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
     let runs = tmp.path().join("runs");
-    let no_ci = Command::new(BIN)
+    let no_ci = Command::new(BIN.0)
         .args(["--profile", "ci", "--out"])
         .arg(&out)
         .output()
@@ -111,7 +90,7 @@ fn bad_input_is_one_clear_error() {
         (&["--seeds", "0"], 1, "seeds"),
     ];
     for (args, code, needle) in cases {
-        let o = smoke(&out, &runs, args);
+        let o = BIN.smoke(&out, &runs, args);
         assert_eq!(o.status.code(), Some(code), "{args:?}: {}", stderr(&o));
         assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
         assert!(!stderr(&o).contains("panicked"));
@@ -143,7 +122,7 @@ fn colour_images_get_the_nin_teacher_and_modified_lenet_student_without_mlp_regu
     let data = tmp.path().join("data");
     write_cifar10(&data.join("cifar10"), 200);
     let out = tmp.path().join("out");
-    let o = Command::new(BIN)
+    let o = Command::new(BIN.0)
         .args([
             "--profile",
             "smoke",
@@ -209,7 +188,7 @@ fn colour_images_get_the_nin_teacher_and_modified_lenet_student_without_mlp_regu
 fn the_paper_profile_without_its_data_is_one_clear_error() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    let o = Command::new(BIN)
+    let o = Command::new(BIN.0)
         .args(["--profile", "paper", "--out"])
         .arg(&out)
         .arg("--runs-dir")

@@ -8,21 +8,14 @@ pub mod experiments;
 pub mod paper;
 pub mod profile;
 
-use std::time::Instant;
-
-use kd_core::cli::CommonArgs;
-use kd_core::data::{Locations, Splits, dataset_info, load_dataset};
-use kd_core::report::Summary;
-use kd_core::runs::git_commit;
+use kd_core::cli::{CommonArgs, Invocation};
 
 use crate::context::Context;
 use crate::profile::Settings;
 
 /// Runs the experiments the flags select and assembles `summary.md` and `claims.csv`.
 pub fn run(args: &CommonArgs) -> kd_core::Result<()> {
-    let started = Instant::now();
-    // Read now: the code that runs is the code at the start, whatever changes meanwhile.
-    let code = git_commit();
+    let invocation = Invocation::begin();
     let settings = Settings::for_profile(args.profile)?;
     let selected = args.selected(&experiments::ALL)?;
     let trainer = args.trainer()?;
@@ -30,9 +23,7 @@ pub fn run(args: &CommonArgs) -> kd_core::Result<()> {
     let distill_seeds = args.seeds_or(settings.distill_seeds)?;
     let dataset_name = args.dataset_or(settings.default_dataset);
     let splits = if selected.contains(&experiments::distillation::NAME) {
-        let info = dataset_info(&dataset_name)?;
-        let dataset = load_dataset(&info, &Locations::standard(args.data_dir.clone()))?;
-        Some(Splits::new(&dataset, &settings.split))
+        Some(args.load_splits(&dataset_name, &settings.split)?.splits)
     } else {
         None
     };
@@ -54,20 +45,16 @@ pub fn run(args: &CommonArgs) -> kd_core::Result<()> {
         out: out.clone(),
         splits,
     };
-    for name in &selected {
-        let t0 = Instant::now();
-        match *name {
-            // Full-batch fits of seconds each, outside the run store: nothing to plan.
-            experiments::regression::NAME if args.walks_graph_only() => {
-                eprintln!("{name}: fits outside the run store, not planned");
-                continue;
-            }
-            experiments::regression::NAME => experiments::regression::run(&ctx)?,
-            experiments::distillation::NAME => experiments::distillation::run(&ctx)?,
-            other => unreachable!("unknown experiment {other}"),
+    invocation.run_experiments(&selected, |name| match name {
+        // Full-batch fits of seconds each, outside the run store: nothing to plan.
+        experiments::regression::NAME if args.walks_graph_only() => {
+            eprintln!("{name}: fits outside the run store, not planned");
+            Ok(())
         }
-        eprintln!("{name}: done in {:.0} s", t0.elapsed().as_secs_f64());
-    }
+        experiments::regression::NAME => experiments::regression::run(&ctx),
+        experiments::distillation::NAME => experiments::distillation::run(&ctx),
+        other => unreachable!("unknown experiment {other}"),
+    })?;
     if args.finish_plan(&ctx.trainer, &out)? {
         return Ok(());
     }
@@ -89,27 +76,17 @@ pub fn run(args: &CommonArgs) -> kd_core::Result<()> {
            seeds (mean ± std beside them), distillation numbers are mean ± std\n\
          - input derivatives of the models are computed in forward mode (JVPs), so the \
            derivative-matching terms train with first-order backpropagation\n\
-         - device `{}` ({}), code `{}`; this invocation took {:.1} min (distillation runs already \
-           in the run store are reused, not retrained)\n\n{}",
+         {}\n\n{}",
         args.profile.name(),
         ctx.regression_seeds.len(),
         ctx.distill_seeds.len(),
-        args.device,
-        kd_core::perf::machine_description(),
-        code,
-        started.elapsed().as_secs_f64() / 60.0,
+        invocation.provenance(args, &ctx.trainer),
         kd_core::report::summary::required_claims_text(claims::REQUIRED)
     );
-    Summary::assemble(
+    invocation.write_summary(
         &out,
         "Sobolev Training for Neural Networks — paper vs ours",
         &preamble,
         &experiments::ALL,
-    )?;
-    eprintln!(
-        "wrote {} in {:.1} min",
-        out.join("summary.md").display(),
-        started.elapsed().as_secs_f64() / 60.0
-    );
-    Ok(())
+    )
 }

@@ -1,33 +1,16 @@
 //! The sobolev binary end to end on the smoke profile: every table, chart and section is
 //! written, the output is reproducible, and bad input is one clear error.
 
-use std::path::Path;
-use std::process::{Command, Output};
+use kd_testing::{Binary, stderr};
 
-const BIN: &str = env!("CARGO_BIN_EXE_repro-sobolev");
-
-fn smoke(out: &Path, runs: &Path, extra: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(["--profile", "smoke", "--out"])
-        .arg(out)
-        .arg("--runs-dir")
-        .arg(runs)
-        .args(extra)
-        .env("KD_OFFLINE", "1")
-        .output()
-        .expect("the binary starts")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+const BIN: Binary = Binary(env!("CARGO_BIN_EXE_repro-sobolev"));
 
 #[test]
 fn smoke_run_writes_everything_reproducibly() {
     let tmp = tempfile::tempdir().unwrap();
     let t = tmp.path();
     for k in ["a", "b"] {
-        let o = smoke(
+        let o = BIN.smoke(
             &t.join(format!("out-{k}")),
             &t.join(format!("runs-{k}")),
             &[],
@@ -67,7 +50,7 @@ fn smoke_run_writes_everything_reproducibly() {
 fn regression_alone_needs_no_digit_data_and_bad_flags_fail() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    let o = smoke(
+    let o = BIN.smoke(
         &out,
         &tmp.path().join("runs"),
         &["--only", "regression", "--data-dir", "/nonexistent"],
@@ -76,7 +59,7 @@ fn regression_alone_needs_no_digit_data_and_bad_flags_fail() {
     assert!(out.join("regression.csv").is_file());
     assert!(!out.join("distillation.csv").exists());
 
-    let o = smoke(
+    let o = BIN.smoke(
         &tmp.path().join("x"),
         &tmp.path().join("runs"),
         &["--only", "sobolev"],

@@ -10,12 +10,7 @@ pub mod experiments;
 pub mod paper;
 pub mod profile;
 
-use std::time::Instant;
-
-use kd_core::cli::CommonArgs;
-use kd_core::data::{Locations, Splits, dataset_info, load_dataset};
-use kd_core::report::Summary;
-use kd_core::runs::git_commit;
+use kd_core::cli::{CommonArgs, Invocation};
 
 use crate::context::Context;
 use crate::profile::{RecipeName, Settings};
@@ -90,21 +85,15 @@ fn write_search(ctx: &Context) -> kd_core::Result<()> {
 
 /// Runs the experiments the flags select and assembles `summary.md` and `claims.csv`.
 pub fn run(args: &CommonArgs, recipe: Option<RecipeName>) -> kd_core::Result<()> {
-    let started = Instant::now();
-    let code = git_commit();
+    let invocation = Invocation::begin();
     let settings = Settings::for_profile(args.profile)?;
     let recipe = recipe.unwrap_or(settings.default_recipe);
-    let selected = if args.only.is_empty() {
-        settings.experiments.clone()
-    } else {
-        args.selected(&experiments::ALL)?
-    };
+    let selected = args.experiments(&experiments::ALL, &settings.experiments)?;
     let trainer = args.trainer()?;
     let seeds = args.seeds_or(settings.seeds)?;
     let dataset_name = args.dataset_or(settings.default_dataset);
-    let info = dataset_info(&dataset_name)?;
-    let dataset = load_dataset(&info, &Locations::standard(args.data_dir.clone()))?;
-    let splits = Splits::new(&dataset, &settings.split);
+    let data = args.load_splits(&dataset_name, &settings.split)?;
+    let splits = data.splits;
     let mut out = args.out_dir("takd", settings.default_dataset);
     if recipe != settings.default_recipe && args.out.is_none() && !args.walks_graph_only() {
         let name = out.file_name().map(|n| n.to_string_lossy().into_owned());
@@ -119,7 +108,7 @@ pub fn run(args: &CommonArgs, recipe: Option<RecipeName>) -> kd_core::Result<()>
         splits.train.len(),
         splits.validation.len(),
         splits.test.len(),
-        dataset.dir.display(),
+        data.dir.display(),
         seeds.len(),
         selected.join(", "),
         out.display()
@@ -128,30 +117,25 @@ pub fn run(args: &CommonArgs, recipe: Option<RecipeName>) -> kd_core::Result<()>
         trainer,
         settings,
         recipe,
-        info,
+        info: data.info,
         splits,
         seeds,
         out: out.clone(),
         chosen: Default::default(),
         trials: Default::default(),
     };
-    for name in &selected {
-        let t0 = Instant::now();
-        match *name {
-            experiments::table::NAME => experiments::table::run(&ctx)?,
-            experiments::ta_size::NAME => experiments::ta_size::run(&ctx)?,
-            experiments::teacher_size::NAME => experiments::teacher_size::run(&ctx)?,
-            experiments::paths::NAME => experiments::paths::run(&ctx)?,
-            experiments::resnet26::NAME => experiments::resnet26::run(&ctx)?,
-            other => unreachable!("unknown experiment {other}"),
-        }
-        eprintln!("{name}: done in {:.0} s", t0.elapsed().as_secs_f64());
-    }
+    invocation.run_experiments(&selected, |name| match name {
+        experiments::table::NAME => experiments::table::run(&ctx),
+        experiments::ta_size::NAME => experiments::ta_size::run(&ctx),
+        experiments::teacher_size::NAME => experiments::teacher_size::run(&ctx),
+        experiments::paths::NAME => experiments::paths::run(&ctx),
+        experiments::resnet26::NAME => experiments::resnet26::run(&ctx),
+        other => unreachable!("unknown experiment {other}"),
+    })?;
     if args.finish_plan(&ctx.trainer, &out)? {
         return Ok(());
     }
     write_search(&ctx)?;
-    let (runs_used, training_minutes) = ctx.trainer.training_time();
     let preamble = format!(
         "{}, reproduced with kd-repro.\n\n\
          - profile `{}`, recipe `{}`, dataset `{}`: {} training / {} validation / {} test images\n\
@@ -162,8 +146,7 @@ pub fn run(args: &CommonArgs, recipe: Option<RecipeName>) -> kd_core::Result<()>
          - final-epoch test accuracy; test accuracy at the epoch with the fewest validation \
            errors in the CSV beside it; lambda and T chosen on the validation split (see the \
            search section), never on test\n\
-         - device `{}` ({}), code `{}`; the {} trained runs used took {:.1} min of training; this \
-           invocation took {:.1} min (runs already in the run store are reused)\n\n{}",
+         {}\n\n{}",
         paper::CITATION,
         args.profile.name(),
         recipe.name(),
@@ -180,26 +163,15 @@ pub fn run(args: &CommonArgs, recipe: Option<RecipeName>) -> kd_core::Result<()>
         ctx.epochs(),
         ctx.epochs() * ctx.settings.teacher_epoch_factor,
         ctx.settings.choices,
-        args.device,
-        kd_core::perf::machine_description(),
-        code,
-        runs_used,
-        training_minutes,
-        started.elapsed().as_secs_f64() / 60.0,
+        invocation.provenance(args, &ctx.trainer),
         kd_core::report::summary::required_claims_text(claims::REQUIRED)
     );
     let mut order = vec![SEARCH];
     order.extend(experiments::ALL);
-    Summary::assemble(
+    invocation.write_summary(
         &out,
         "Improved Knowledge Distillation via Teacher Assistant — paper vs ours",
         &preamble,
         &order,
-    )?;
-    eprintln!(
-        "wrote {} in {:.1} min",
-        out.join("summary.md").display(),
-        started.elapsed().as_secs_f64() / 60.0
-    );
-    Ok(())
+    )
 }

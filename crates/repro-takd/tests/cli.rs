@@ -1,60 +1,14 @@
 //! The takd binary end to end on the smoke profile, and bad input as one clear error.
 
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use kd_testing::{Binary, csv_files, keys_to_train, stderr, trained_keys};
 
-const BIN: &str = env!("CARGO_BIN_EXE_repro-takd");
-
-fn smoke_command(out: &Path, runs: &Path, extra: &[&str]) -> Command {
-    let mut c = Command::new(BIN);
-    c.args(["--profile", "smoke", "--out"])
-        .arg(out)
-        .arg("--runs-dir")
-        .arg(runs)
-        .args(extra)
-        .env("KD_OFFLINE", "1");
-    c
-}
-
-fn smoke(out: &Path, runs: &Path, extra: &[&str]) -> Output {
-    smoke_command(out, runs, extra)
-        .output()
-        .expect("the binary starts")
-}
-
-fn trained_keys(o: &Output) -> Vec<String> {
-    stderr(o)
-        .lines()
-        .filter_map(|l| {
-            l.split_once(": training run ")
-                .map(|(_, k)| k.trim().to_string())
-        })
-        .collect()
-}
-
-fn csv_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
-        .map(|p| {
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            (name, std::fs::read(&p).unwrap())
-        })
-        .collect();
-    files.sort();
-    files
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+const BIN: Binary = Binary(env!("CARGO_BIN_EXE_repro-takd"));
 
 #[test]
 fn smoke_run_writes_the_table_with_every_path() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    let o = smoke(&out, &tmp.path().join("runs"), &[]);
+    let o = BIN.smoke(&out, &tmp.path().join("runs"), &[]);
     assert!(o.status.success(), "{}", stderr(&o));
     let table = std::fs::read_to_string(out.join("table.csv")).unwrap();
     // (plain, resnet) x (NOKD, BLKD, TAKD) x 1 seed, plus the header.
@@ -116,7 +70,7 @@ fn smoke_run_writes_the_table_with_every_path() {
 fn the_paper_recipe_on_request_and_the_ci_profile_plan() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    let o = smoke(
+    let o = BIN.smoke(
         &out,
         &tmp.path().join("runs"),
         &["--recipe", "paper", "--only", "table"],
@@ -129,22 +83,9 @@ fn the_paper_recipe_on_request_and_the_ci_profile_plan() {
 
     // The ci profile is the cpu profile's Table 1: its plan is that table's runs only, and
     // every one of them is also in the cpu profile's plan.
-    let plan = |profile: &str| {
-        let o = Command::new(BIN)
-            .args(["--profile", profile, "--plan", "--runs-dir"])
-            .arg(tmp.path().join("empty-runs"))
-            .env("KD_OFFLINE", "1")
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", stderr(&o));
-        String::from_utf8_lossy(&o.stdout).into_owned()
-    };
-    let keys = |plan: &str| -> Vec<String> {
-        plan.lines()
-            .filter(|l| l.contains("  train  "))
-            .map(|l| l.split_whitespace().next().unwrap().to_string())
-            .collect()
-    };
+    let empty = tmp.path().join("empty-runs");
+    let plan = |profile: &str| BIN.plan(profile, &empty);
+    let keys = |plan: &str| keys_to_train(plan);
     let (ci, cpu) = (plan("ci"), plan("cpu"));
     let (ci_keys, cpu_keys) = (keys(&ci), keys(&cpu));
     // One shared teacher, 3 search trials for each of plane4 and plane2, and per seed the
@@ -168,15 +109,7 @@ fn bad_input_is_one_clear_error() {
             "dataset `cifar10` was not found",
         ),
     ] {
-        let o = Command::new(BIN)
-            .args(args)
-            .arg("--out")
-            .arg(&out)
-            .arg("--runs-dir")
-            .arg(&runs)
-            .env("KD_OFFLINE", "1")
-            .output()
-            .unwrap();
+        let o = BIN.run(args, &out, &runs);
         assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
         assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
         assert!(!stderr(&o).contains("panicked"));
@@ -191,7 +124,7 @@ fn bad_input_is_one_clear_error() {
         (&["--only", "tabel"], 1, "choose from: table, ta-size"),
     ];
     for (args, code, needle) in cases {
-        let o = smoke(&out, &runs, args);
+        let o = BIN.smoke(&out, &runs, args);
         assert_eq!(o.status.code(), Some(code), "{args:?}: {}", stderr(&o));
         assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
         assert!(!stderr(&o).contains("panicked"));
@@ -207,47 +140,16 @@ fn shards_on_one_store_train_each_key_once_and_give_the_same_csvs() {
     let tmp = tempfile::tempdir().unwrap();
     let t = tmp.path();
     let only = ["--only", "table"];
-    let alone = smoke(&t.join("out-alone"), &t.join("runs-alone"), &only);
+    let alone = BIN.smoke(&t.join("out-alone"), &t.join("runs-alone"), &only);
     assert!(alone.status.success(), "{}", stderr(&alone));
     let mut expected = trained_keys(&alone);
     expected.sort();
 
     let shared = t.join("runs-shared");
-    let mut trained = Vec::new();
-    for pass in 0.. {
-        assert!(pass < 6, "the shards never finished the graph");
-        let children: Vec<_> = ["1/2", "2/2"]
-            .iter()
-            .map(|shard| {
-                let mut args = only.to_vec();
-                args.extend(["--shard", shard]);
-                smoke_command(&t.join("out-shard"), &shared, &args)
-                    .stderr(Stdio::piped())
-                    .stdout(Stdio::null())
-                    .spawn()
-                    .unwrap()
-            })
-            .collect();
-        let outputs: Vec<Output> = children
-            .into_iter()
-            .map(|c| c.wait_with_output().unwrap())
-            .collect();
-        for o in &outputs {
-            assert!(o.status.success(), "{}", stderr(o));
-            trained.extend(trained_keys(o));
-        }
-        assert!(!t.join("out-shard").exists(), "a shard writes no results");
-        if outputs
-            .iter()
-            .all(|o| stderr(o).contains(" 0 of its runs wait for teachers"))
-        {
-            break;
-        }
-    }
-    trained.sort();
+    let trained = BIN.train_in_two_shards(&t.join("out-shard"), &shared, &only, 6);
     assert_eq!(trained, expected, "every key once over the shards");
 
-    let results = smoke(&t.join("out-sharded"), &shared, &only);
+    let results = BIN.smoke(&t.join("out-sharded"), &shared, &only);
     assert!(results.status.success(), "{}", stderr(&results));
     assert!(trained_keys(&results).is_empty(), "{}", stderr(&results));
     assert_eq!(

@@ -132,3 +132,79 @@ impl Distiller for Hints {
         terms
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::methods::StepIo;
+    use crate::models::{MlpConfig, Outputs};
+    use crate::tensors::floats;
+
+    /// The hint term against a hand computation of `mean((W s + b - t)^2)` over the 1x1
+    /// regressor, and its gradient reaching both the student's feature and the regressor.
+    #[test]
+    fn the_hint_term_matches_a_hand_computation_and_trains_both_sides() {
+        let ad = Device::flex().autodiff();
+        let hints = Hints::hint_stage("guided", "hint");
+        let shapes = FeatureShapes {
+            student: vec![("guided", [1, 2, 1, 2])],
+            teachers: vec![vec![("hint", [1, 3, 1, 2])]],
+        };
+        let model = MlpConfig::plain(&[4, 2]).into();
+        let aux = hints.init_aux(&model, &shapes, 5, &ad).unwrap();
+        let w = floats(aux.convs[0].weight.val());
+        let b = floats(aux.convs[0].bias.as_ref().unwrap().val());
+        let s: [f32; 4] = [0.5, -1.0, 2.0, 0.25]; // [channel][position]
+        let t: [f32; 6] = [0.1, 0.2, -0.3, 0.4, 1.0, -2.0];
+        let mut expect = 0.0;
+        for o in 0..3 {
+            for p in 0..2 {
+                let r = w[o * 2] * s[p] + w[o * 2 + 1] * s[2 + p] + b[o];
+                expect += (r - t[o * 2 + p]).powi(2) / 6.0;
+            }
+        }
+        let guided = Tensor::<4>::from_data(
+            burn::tensor::TensorData::new(s.to_vec(), [1, 2, 1, 2]),
+            &ad,
+        )
+        .require_grad();
+        let hint = Tensor::<4>::from_data(burn::tensor::TensorData::new(t.to_vec(), [1, 3, 1, 2]), &ad);
+        let student = Outputs {
+            logits: Tensor::<2>::zeros([1, 2], &ad),
+            features: vec![("guided", guided.clone())],
+        };
+        let teachers = [crate::methods::TeacherSignals {
+            logits: Tensor::<2>::zeros([1, 2], &ad),
+            features: vec![("hint", hint)],
+        }];
+        let images = Tensor::<4>::zeros([1, 1, 2, 2], &ad);
+        let labels = Tensor::<1, Int>::from_data([0i64], &ad);
+        let io = StepIo {
+            images: &images,
+            labels: &labels,
+            student: &student,
+            student_jvp: None,
+            teachers: &teachers,
+            tangents: None,
+            aux: &aux,
+            extra: None,
+        };
+        let mut rng = crate::rng::stream_rng(1, "test", 0);
+        let mut ctx = crate::methods::StepCtx {
+            epoch: 0,
+            epochs: 1,
+            iter: 0,
+            iters: 1,
+            rng: &mut rng,
+        };
+        let terms = hints.loss_terms(&io, &mut ctx);
+        assert_eq!(terms.names(), vec!["hint"], "the hint stage has no other term");
+        let got = floats(terms.total())[0];
+        assert!((got - expect).abs() < 1e-5, "{got} vs {expect}");
+        let grads = terms.total().backward();
+        let to_student = floats(guided.grad(&grads).unwrap());
+        let to_regressor = floats(aux.convs[0].weight.val().grad(&grads).unwrap());
+        assert!(to_student.iter().any(|g| g.abs() > 1e-4), "{to_student:?}");
+        assert!(to_regressor.iter().any(|g| g.abs() > 1e-4), "{to_regressor:?}");
+    }
+}

@@ -152,7 +152,14 @@ pub fn run(ctx: &Context) -> Result<()> {
         chart.push((format!("ResNet{depth}"), bars));
     }
     section.table(
-        &["student", "method", "ours", "ours - KD", "paper", "paper - KD"],
+        &[
+            "student",
+            "method",
+            "ours",
+            "ours - KD",
+            "paper",
+            "paper - KD",
+        ],
         &rows,
     );
     grouped_bar_chart(
