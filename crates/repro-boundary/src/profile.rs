@@ -103,7 +103,8 @@ impl Settings {
                       on 2 cores: the bundled Fashion-MNIST subset, a ResNet14 teacher (20 \
                       epochs) instead of ResNet26, ResNet8 students for 10 epochs, the official \
                       batch (256), attack (64 samples, 10 steps) and schedules scaled to the \
-                      epochs",
+                      epochs; the comparison's settings (first stages of half the epochs, FSP's \
+                      lambda 0.01) were fixed before its runs and not changed after",
             ..paper.clone()
         };
         Ok(match profile {
