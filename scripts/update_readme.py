@@ -49,8 +49,8 @@ PAPERS = [
      "paper's text unread; SVHN/CIFAR-10 in the paper profile (not yet run)",
      [("cpu", "results/noisy-teacher/cpu")]),
     ("Heo et al. (2019), *Knowledge Distillation with Adversarial Samples Supporting Decision "
-     "Boundary*", "repro-boundary", "in progress: KD vs KD + BSS, the attack and less data on "
-     "a Fashion-MNIST subset; the comparison with feature methods not yet (issue 11)",
+     "Boundary*", "repro-boundary", "KD vs KD + BSS, the comparison with FitNets, AT, FSP and "
+     "mutual learning, the attack and less data, on a Fashion-MNIST subset",
      [("cpu", "results/boundary/cpu")]),
 ]
 
