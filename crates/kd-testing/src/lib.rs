@@ -151,3 +151,22 @@ pub fn csv_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
     files.sort();
     files
 }
+
+/// CIFAR-10's six batch files in the official binary layout in `dir`, `n` records each, pixels
+/// from a fixed pseudo-random sequence and labels cycling through the classes.
+pub fn write_cifar10(dir: &Path, n: usize) {
+    use kd_core::data::dataset_info;
+    use kd_core::data::formats::cifar::encode_cifar;
+    std::fs::create_dir_all(dir).expect("a scratch directory");
+    let mut state = 12345u32;
+    let mut byte = move || {
+        state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        (state >> 16) as u8
+    };
+    for file in dataset_info("cifar10").expect("in the catalogue").files {
+        let labels: Vec<Vec<u8>> = (0..n).map(|i| vec![(i % 10) as u8]).collect();
+        let pixels: Vec<u8> = (0..n * 3072).map(|_| byte()).collect();
+        std::fs::write(dir.join(&file.name), encode_cifar(&labels, &pixels))
+            .expect("a scratch file");
+    }
+}

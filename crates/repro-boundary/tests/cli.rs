@@ -1,6 +1,6 @@
 //! The boundary binary end to end on the smoke profile, and bad input as one clear error.
 
-use kd_testing::{Binary, keys_to_train, lines, stderr};
+use kd_testing::{Binary, keys_to_train, lines, stderr, write_cifar10};
 
 const BIN: Binary = Binary(env!("CARGO_BIN_EXE_repro-boundary"));
 
@@ -144,4 +144,65 @@ fn the_ci_profile_is_the_cpu_profiles_table() {
     assert_eq!(ci_keys.len(), 1 + 3 * 3, "{ci}");
     assert!(ci_keys.iter().all(|k| cpu_keys.contains(k)), "{ci}\n{cpu}");
     assert!(cpu_keys.len() > ci_keys.len());
+}
+
+/// The paper profile's run graph on CIFAR-10 files in the official layout: the table's three
+/// student depths, and the comparison's row for ResNet8 and ResNet14: TAKD through a ResNet14
+/// and a ResNet20 assistant (the table's KD students), FitNets and FSP as two chained runs,
+/// MUTUAL from two label runs.
+#[test]
+fn the_paper_profile_plans_the_whole_comparison_on_cifar10() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    // 6 x 1100 records: 5500 training images, 5000 of them the paper split's validation.
+    write_cifar10(&data.join("cifar10"), 1100);
+    let o = BIN
+        .command(
+            &[
+                "--profile",
+                "paper",
+                "--only",
+                "table,comparison",
+                "--plan",
+                "--seeds",
+                "1",
+            ],
+            &tmp.path().join("out"),
+            &tmp.path().join("runs"),
+        )
+        .arg("--data-dir")
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let plan = String::from_utf8_lossy(&o.stdout).into_owned();
+    for label in [
+        "teacher ResNet26",
+        "ResNet20 KD + BSS seed 1",
+        "ResNet14 FitNet hint stage seed 1",
+        "ResNet14 FSP stage seed 1",
+        "ResNet8 labels seed 1001",
+        "ResNet14 MUTUAL seed 1",
+    ] {
+        assert!(plan.contains(&format!("  {label}")), "{label}:\n{plan}");
+    }
+    // TAKD's assistant is trained exactly as the table's KD student of its depth: the same run.
+    let line_of = |label: &str| -> &str {
+        plan.lines()
+            .find(|l| l.contains(&format!("  {label}")))
+            .unwrap_or_else(|| panic!("{label}:\n{plan}"))
+    };
+    for (student, assistant) in [(8, 14), (14, 20)] {
+        let takd = line_of(&format!("ResNet{student} TAKD seed 1"));
+        let kd = line_of(&format!("ResNet{assistant} KD seed 1 "));
+        let kd_key = kd.split_whitespace().next().unwrap();
+        assert!(takd.ends_with(&format!("<- {kd_key}")), "{takd}\n{plan}");
+    }
+    // The teacher; per depth the table's three students (8, 14, 20); per comparison depth
+    // (8, 14) FitNet 2 runs, AT 1, FSP 2, MUTUAL 3, TAKD 1 (its assistant is a table run).
+    assert_eq!(
+        keys_to_train(&plan).len(),
+        1 + 3 * 3 + 2 * (2 + 1 + 2 + 3 + 1),
+        "{plan}"
+    );
 }

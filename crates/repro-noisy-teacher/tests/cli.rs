@@ -1,9 +1,8 @@
 //! The noisy-teacher binary end to end on the smoke profile, and bad input as one clear error.
 
-use std::path::Path;
 use std::process::Command;
 
-use kd_testing::{Binary, lines, stderr};
+use kd_testing::{Binary, lines, stderr, write_cifar10};
 
 const BIN: Binary = Binary(env!("CARGO_BIN_EXE_repro-noisy-teacher"));
 
@@ -96,24 +95,6 @@ fn bad_input_is_one_clear_error() {
         assert!(!stderr(&o).contains("panicked"));
     }
     assert!(!out.exists(), "no result written");
-}
-
-/// CIFAR-10's six batch files in the official binary layout, `n` records each, pixels from a
-/// fixed pseudo-random sequence and labels cycling through the classes.
-fn write_cifar10(dir: &Path, n: usize) {
-    use kd_core::data::dataset_info;
-    use kd_core::data::formats::cifar::encode_cifar;
-    std::fs::create_dir_all(dir).unwrap();
-    let mut state = 12345u32;
-    let mut byte = move || {
-        state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-        (state >> 16) as u8
-    };
-    for file in dataset_info("cifar10").unwrap().files {
-        let labels: Vec<Vec<u8>> = (0..n).map(|i| vec![(i % 10) as u8]).collect();
-        let pixels: Vec<u8> = (0..n * 3072).map(|_| byte()).collect();
-        std::fs::write(dir.join(&file.name), encode_cifar(&labels, &pixels)).unwrap();
-    }
 }
 
 #[test]

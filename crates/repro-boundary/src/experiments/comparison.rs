@@ -81,8 +81,8 @@ pub fn run(ctx: &Context) -> Result<()> {
          3, the larger map max-pooled; lambda {}) for {} epochs, then the labels from there. \
          MUTUAL: two students, each first trained {} epochs on the labels (seeds s and s + \
          {PEER_SEED_OFFSET}), then {} epochs of deep mutual learning (KL at T 1, both nets \
-         stepped at once); the first is reported. TAKD: KD to an assistant, then KD from it \
-         ({}). The first stages use the recipe scaled to their epochs. The paper's columns are \
+         stepped at once); the first is reported. TAKD: KD to an assistant (trained exactly as \
+         the KD student of its depth: the same run), then KD from it ({}). The first stages use the recipe scaled to their epochs. The paper's columns are \
          its CIFAR-10 numbers (ResNet26 teacher, 80 epochs) as the teacher-assistant paper \
          quotes them; on another data set only the differences to KD compare.",
         ctx.seeds.len(),
