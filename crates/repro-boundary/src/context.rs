@@ -154,6 +154,17 @@ impl Context {
         fraction: Option<f64>,
     ) -> Result<TrainedRun> {
         let s = &self.settings;
+        let staged = matches!(
+            how,
+            Student::FitNet | Student::Fsp | Student::Mutual | Student::Takd
+        );
+        if fraction.is_some() && staged {
+            return Err(kd_core::KdError::Config(format!(
+                "{} on part of the images is not defined (its earlier runs would see all of \
+                 them); less data compares the single-run methods",
+                how.name()
+            )));
+        }
         let teacher = || vec![self.teacher_node()];
         let (method, teachers, starts): (Method, _, _) = match how {
             Student::Baseline => (HardLabels {}.into(), vec![], vec![]),

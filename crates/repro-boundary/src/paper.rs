@@ -30,7 +30,8 @@ pub const SOURCES: &str = "The paper's text could not be read here (only its abs
     downsampling by max pooling as torchdistill does, then the labels alone; the paper's \
     first-stage rates (0.001 for FSP, 0.0001 for FitNets, for tens of thousands of iterations) \
     do not fit a short schedule, so the first stages use the students' recipe for half their \
-    epochs and FSP's lambda (0.01) makes lambda x rate the paper's 0.001. MUTUAL follows the \
+    epochs and FSP's lambda (0.01) makes lambda x starting rate the paper's 0.001 (weight decay \
+    is not scaled with it, and the rate falls x10 at 1/2 and 3/4 of the stage as in every run). MUTUAL follows the \
     issue's reading of the teacher-assistant paper (40 epochs of initialisation, then 80 mutual \
     epochs; not confirmed in any source read here): two nets trained on the labels for half the \
     epochs, then deep mutual learning, both stepped at once. TAKD is trained here, with this \

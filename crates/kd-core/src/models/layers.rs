@@ -35,9 +35,11 @@ pub const AUX_ID_BASE: u64 = 1 << 40;
 /// method's other parameters (one optimizer steps them all, keyed by id).
 pub const PEER_ID_BASE: u64 = 1 << 44;
 
-/// `module` with its trainable (float) parameters numbered `first`, `first + 1`, ... in
-/// visiting order. The same structure always gets the same ids, so renumbering a net loaded
-/// from a record (whose ids are those it was trained with) is idempotent.
+/// `module` with its trainable (float) parameters numbered from `first` up in visiting order.
+/// The same structure always gets the same ids, so renumbering a net loaded from a record
+/// (whose ids are those it was trained with) is idempotent. BatchNorm's running statistics
+/// pass through the same mapper (so the numbers have gaps) but keep their own ids: they get no
+/// gradient and no optimizer state, so a peer's may equal the student's.
 pub fn renumber_params<M: Module>(module: M, first: u64) -> M {
     struct Renumber(IdCounter);
     impl burn::module::ModuleMapper for Renumber {

@@ -209,7 +209,8 @@ impl Trainer {
                 Ok(run)
             })
             .collect::<Result<Vec<_>>>()?;
-        // A start is read from the store when its run trains, so it is not kept in memory.
+        // A start is obtained (trained, or loaded to check it) but not kept: the run that
+        // starts from it reads its weights from the store onto the training device.
         let starts = node
             .starts
             .iter()

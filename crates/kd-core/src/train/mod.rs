@@ -543,6 +543,13 @@ impl Trainer {
             norms,
             nets,
         } = aux;
+        if nets.len() != spec.init_from.len() - 1 {
+            return Err(KdError::Config(format!(
+                "run `{label}` starts {} peer net(s) from stored runs, but its method built {}",
+                spec.init_from.len() - 1,
+                nets.len()
+            )));
+        }
         let nets = nets
             .into_iter()
             .zip(&spec.init_from[1..])

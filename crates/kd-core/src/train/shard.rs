@@ -10,8 +10,9 @@
 //! the tables.
 //!
 //! `--plan --emit slurm` writes that schedule as a Slurm script: one job array of N tasks per
-//! level of the graph (a run's level is one more than its deepest teacher's), each array
-//! depending on the previous one, and a last job that writes the results.
+//! level of the graph (a run's level is one more than its deepest dependency's, teachers and
+//! starts alike), each array depending on the previous one, and a last job that writes the
+//! results.
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -215,7 +215,12 @@ pub fn train_step(
     let mut values = crate::tensors::floats(Tensor::cat(parts, 0));
     let correct = values.pop().expect("hits were appended");
     let grads = GradientsParams::from_grads(terms.total().backward(), &model);
-    let Trainable { net, aux } = optim.step(lr, model, grads);
+    let Trainable { net, mut aux } = optim.step(lr, model, grads);
+    // Peers share the student's architecture, so its rule (max-norm) holds for them too.
+    aux.nets = std::mem::take(&mut aux.nets)
+        .into_iter()
+        .map(|peer| peer.after_step(model_spec))
+        .collect();
     let model = Trainable {
         net: net.after_step(model_spec),
         aux,

@@ -202,7 +202,8 @@ pub fn claims(table: &Table) -> Result<Vec<Claim>> {
             }
         }
         let has = |how: Student| present.contains(&how);
-        for other in PRIOR.into_iter().filter(|&o| has(o)) {
+        let bss = has(Student::Bss);
+        for other in PRIOR.into_iter().filter(|&o| bss && has(o)) {
             out.push(beats(
                 table,
                 &filter,
@@ -215,7 +216,8 @@ pub fn claims(table: &Table) -> Result<Vec<Claim>> {
             )?);
         }
         // KD against the baseline is the table's claim already.
-        let others = METHODS[2..].iter().copied().filter(|&m| has(m));
+        let baseline = has(Student::Baseline);
+        let others = METHODS[2..].iter().copied().filter(|&m| baseline && has(m));
         for how in others {
             out.push(beats(
                 table,
