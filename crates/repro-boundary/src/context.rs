@@ -144,8 +144,7 @@ impl Context {
     }
 
     /// The ResNet`depth` student of `seed` trained as `how`, on `fraction` of the training
-    /// images (a stratified draw by `seed`; `None`: all of them), with the runs it needs
-    /// first (teachers, earlier stages) as nodes of the run graph.
+    /// images (a stratified draw by `seed`; `None`: all of them).
     pub fn student(
         &self,
         depth: usize,
@@ -153,6 +152,19 @@ impl Context {
         seed: u64,
         fraction: Option<f64>,
     ) -> Result<TrainedRun> {
+        let node = self.student_node(depth, how, seed, fraction)?;
+        self.trainer.obtain(&node, &self.splits)
+    }
+
+    /// [`Context::student`]'s run, with the runs it needs first (teachers, earlier stages) as
+    /// nodes of the run graph.
+    fn student_node(
+        &self,
+        depth: usize,
+        how: Student,
+        seed: u64,
+        fraction: Option<f64>,
+    ) -> Result<Arc<RunNode>> {
         let s = &self.settings;
         let staged = matches!(
             how,
@@ -196,13 +208,9 @@ impl Context {
                         "the profile has no teacher assistant for ResNet{depth}"
                     ))
                 })?;
-                let spec = self.spec(assistant, self.kd(), seed, s.epochs);
-                let label = format!("ResNet{assistant} assistant (KD) seed {seed}");
-                (
-                    self.kd(),
-                    vec![RunNode::new(label, spec, teacher())],
-                    vec![],
-                )
+                // The assistant is the KD student of its depth: the same run.
+                let assistant = self.student_node(assistant, Student::Kd, seed, None)?;
+                (self.kd(), vec![assistant], vec![])
             }
         };
         let mut spec = self.spec(depth, method, seed, s.epochs);
@@ -214,8 +222,7 @@ impl Context {
             };
             label = format!("{label}, {:.0}% of the images", 100.0 * f);
         }
-        let node = RunNode::starting_from(label, spec, teachers, starts);
-        self.trainer.obtain(&node, &self.splits)
+        Ok(RunNode::starting_from(label, spec, teachers, starts))
     }
 
     /// How many training images `fraction` of them is.

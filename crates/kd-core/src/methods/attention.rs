@@ -91,7 +91,7 @@ impl Distiller for AttentionTransfer {
         _seed: u64,
         _device: &Device,
     ) -> crate::Result<super::AuxParams> {
-        let teacher = shapes.teachers.first().map(Vec::as_slice).unwrap_or(&[]);
+        let teacher = shapes.first_teacher();
         for name in &self.features {
             let [_, _, hs, ws] = FeatureShapes::find(&shapes.student, name, "student")?;
             let [_, _, ht, wt] = FeatureShapes::find(teacher, name, "teacher")?;

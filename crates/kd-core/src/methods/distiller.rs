@@ -115,6 +115,11 @@ pub struct FeatureShapes {
 }
 
 impl FeatureShapes {
+    /// The first teacher's features (none when the run has no teacher).
+    pub fn first_teacher(&self) -> &[(&'static str, [usize; 4])] {
+        self.teachers.first().map(Vec::as_slice).unwrap_or(&[])
+    }
+
     /// The shape of `name` in `features`, or an error listing the names there are.
     pub fn find(
         features: &[(&'static str, [usize; 4])],
@@ -247,8 +252,8 @@ pub trait Distiller {
     }
     /// A short human-readable description for tables and logs.
     fn describe(&self) -> String;
-    /// Builds the method's own parameters on `device` (called when [`Needs::aux_params`] or
-    /// [`Needs::teacher_features`]), sized by the student's and teachers' feature shapes (or,
+    /// Builds the method's own parameters on `device` (called when [`Needs::aux_params`],
+    /// [`Needs::teacher_features`] or [`Needs::peers`]; exactly `peers` nets), sized by the student's and teachers' feature shapes (or,
     /// for peers, by the student's own `model`); a feature method without parameters checks the
     /// shapes here and returns none.
     fn init_aux(

@@ -116,7 +116,7 @@ impl Distiller for Fsp {
         _seed: u64,
         _device: &Device,
     ) -> crate::Result<AuxParams> {
-        let teacher = shapes.teachers.first().map(Vec::as_slice).unwrap_or(&[]);
+        let teacher = shapes.first_teacher();
         for (first, second) in &self.pairs {
             let mut matrices = Vec::new();
             for (whose, features) in [("student", shapes.student.as_slice()), ("teacher", teacher)] {
@@ -142,17 +142,17 @@ impl Distiller for Fsp {
     }
 
     fn loss_terms(&self, io: &StepIo, _ctx: &mut StepCtx) -> LossTerms {
-        let feature = |features: &dyn Fn(&str) -> Option<Tensor<4>>, name: &str| {
-            features(name).expect("validated: both nets have the feature")
+        let matrix = |first: Option<&Tensor<4>>, second: Option<&Tensor<4>>| {
+            let validated = "validated: both nets have the feature";
+            fsp_matrix(first.expect(validated).clone(), second.expect(validated).clone())
         };
-        let student = |name: &str| io.student.feature(name).cloned();
-        let teacher = |name: &str| io.teachers[0].feature(name).cloned();
+        let (student, teacher) = (io.student, &io.teachers[0]);
         let fsp = self
             .pairs
             .iter()
             .map(|(first, second)| {
-                let s = fsp_matrix(feature(&student, first), feature(&student, second));
-                let t = fsp_matrix(feature(&teacher, first), feature(&teacher, second));
+                let s = matrix(student.feature(first), student.feature(second));
+                let t = matrix(teacher.feature(first), teacher.feature(second));
                 fsp_distance(s, t)
             })
             .reduce(|a, b| a + b)

@@ -90,7 +90,7 @@ impl Distiller for Hints {
         device: &Device,
     ) -> crate::Result<AuxParams> {
         let [_, cs, hs, ws] = FeatureShapes::find(&shapes.student, &self.student_feature, "student")?;
-        let teacher = shapes.teachers.first().map(Vec::as_slice).unwrap_or(&[]);
+        let teacher = shapes.first_teacher();
         let [_, ct, ht, wt] = FeatureShapes::find(teacher, &self.teacher_feature, "teacher")?;
         if (hs, ws) != (ht, wt) {
             return Err(crate::KdError::Config(format!(

@@ -34,7 +34,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::data::batch::images_tensor;
 use crate::data::{Batcher, ImageSet, IndexDataset, Splits};
 use crate::error::{KdError, Result};
-use crate::methods::{AuxParams, Distiller, FeatureShapes};
+use crate::methods::{Distiller, FeatureShapes};
 use crate::models::{Net, Outputs};
 use crate::rng::{stream_rng, stream_seed};
 use crate::runs::{
@@ -494,9 +494,9 @@ impl Trainer {
         })
     }
 
-    /// A freshly initialised student on `device` and, for methods that own parameters or read
-    /// features, [`Distiller::init_aux`] on the feature shapes of the student and the teachers
-    /// on one image (its parameters, or just the shapes' check).
+    /// A freshly initialised student on `device` and, for methods that own parameters or peer
+    /// nets or read features, [`Distiller::init_aux`] on the feature shapes of the student and
+    /// the teachers on one image (its parameters, or just the shapes' check).
     fn fresh_trainable(
         &self,
         spec: &TrainSpec,
@@ -506,7 +506,7 @@ impl Trainer {
     ) -> Result<Trainable> {
         let net = spec.model.init(spec.seed, device);
         let needs = spec.method.needs();
-        if !(needs.aux_params || needs.teacher_features) {
+        if !(needs.aux_params || needs.teacher_features || needs.peers > 0) {
             return Ok(Trainable::net(net));
         }
         let x = images_tensor(transfer, 0..1, spec.normalize.as_ref(), &self.device);
@@ -523,6 +523,14 @@ impl Trainer {
         let aux = spec
             .method
             .init_aux(&spec.model, &feature_shapes, spec.seed, device)?;
+        if aux.nets.len() != needs.peers {
+            return Err(KdError::Config(format!(
+                "method `{}` declares {} peer net(s) but built {}",
+                spec.method.describe(),
+                needs.peers,
+                aux.nets.len()
+            )));
+        }
         Ok(Trainable { net, aux })
     }
 
@@ -534,40 +542,21 @@ impl Trainer {
         fresh: Trainable,
         spec: &TrainSpec,
     ) -> Result<Trainable> {
-        let Trainable { net, aux } = fresh;
+        let Trainable { net, mut aux } = fresh;
         let weights = |key: &String| self.store.dir(key).join("model.bpk");
         let net = load_record(net, &weights(&spec.init_from[0]))?;
-        let AuxParams {
-            convs,
-            linears,
-            norms,
-            nets,
-        } = aux;
-        if nets.len() != spec.init_from.len() - 1 {
-            return Err(KdError::Config(format!(
-                "run `{label}` starts {} peer net(s) from stored runs, but its method built {}",
-                spec.init_from.len() - 1,
-                nets.len()
-            )));
-        }
-        let nets = nets
+        // As many peers as starts after the student's: `fresh_trainable` checked the method
+        // built `needs.peers`, the spec's validation that it names one start per net.
+        aux.nets = std::mem::take(&mut aux.nets)
             .into_iter()
             .zip(&spec.init_from[1..])
             .map(|(peer, key)| load_record(peer, &weights(key)))
-            .collect::<Result<Vec<_>>>()?;
+            .collect::<Result<_>>()?;
         eprintln!(
             "{label}: starting from the trained net(s) of run(s) {}",
             spec.init_from.join(", ")
         );
-        Ok(Trainable {
-            net,
-            aux: AuxParams {
-                convs,
-                linears,
-                norms,
-                nets,
-            },
-        })
+        Ok(Trainable { net, aux })
     }
 
     fn progress_bar(&self, label: &str, total: usize) -> ProgressBar {
@@ -650,6 +639,7 @@ fn check_starts(label: &str, spec: &TrainSpec, starts: &[TrainedRun]) -> Result<
             spec.init_from
         )));
     }
+    let normalised = |s: &TrainSpec| if s.normalize.is_some() { "yes" } else { "no" };
     for start in starts {
         if start.spec.model != spec.model || start.spec.normalize != spec.normalize {
             return Err(KdError::Config(format!(
@@ -658,17 +648,9 @@ fn check_starts(label: &str, spec: &TrainSpec, starts: &[TrainedRun]) -> Result<
                  architecture and input normalisation",
                 start.label,
                 start.spec.model.describe(),
-                if start.spec.normalize.is_some() {
-                    "yes"
-                } else {
-                    "no"
-                },
+                normalised(&start.spec),
                 spec.model.describe(),
-                if spec.normalize.is_some() {
-                    "yes"
-                } else {
-                    "no"
-                },
+                normalised(spec),
             )));
         }
     }

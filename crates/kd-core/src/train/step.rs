@@ -33,16 +33,20 @@ impl Trainable {
         }
     }
 
+    /// The same with `f(i, peer)` in place of each peer net `i` (the method's [`AuxParams::nets`]).
+    pub fn map_peers(mut self, mut f: impl FnMut(usize, Net) -> Net) -> Self {
+        self.aux.nets = std::mem::take(&mut self.aux.nets)
+            .into_iter()
+            .enumerate()
+            .map(|(i, peer)| f(i, peer))
+            .collect();
+        self
+    }
+
     /// The same with each peer net's parameters numbered apart from the student's (a peer is
     /// built, or loaded from a stored run, with a student's ids).
     pub fn with_distinct_peer_ids(self) -> Self {
-        let Trainable { net, mut aux } = self;
-        aux.nets = std::mem::take(&mut aux.nets)
-            .into_iter()
-            .enumerate()
-            .map(|(i, peer)| renumber_params(peer, PEER_ID_BASE * (i as u64 + 1)))
-            .collect();
-        Trainable { net, aux }
+        self.map_peers(|i, peer| renumber_params(peer, PEER_ID_BASE * (i as u64 + 1)))
     }
 }
 
@@ -215,16 +219,13 @@ pub fn train_step(
     let mut values = crate::tensors::floats(Tensor::cat(parts, 0));
     let correct = values.pop().expect("hits were appended");
     let grads = GradientsParams::from_grads(terms.total().backward(), &model);
-    let Trainable { net, mut aux } = optim.step(lr, model, grads);
-    // Peers share the student's architecture, so its rule (max-norm) holds for them too.
-    aux.nets = std::mem::take(&mut aux.nets)
-        .into_iter()
-        .map(|peer| peer.after_step(model_spec))
-        .collect();
+    let Trainable { net, aux } = optim.step(lr, model, grads);
     let model = Trainable {
         net: net.after_step(model_spec),
         aux,
     };
+    // Peers share the student's architecture, so its rule (max-norm) holds for them too.
+    let model = model.map_peers(|_, peer| peer.after_step(model_spec));
     (
         model,
         StepStats {
