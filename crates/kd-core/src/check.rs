@@ -29,7 +29,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::error::{KdError, Result};
-use crate::report::claims::{Claim, RequiredClaim, read_claims};
+use crate::report::claims::{Arm, CentralClaim, Claim, read_claims};
 use crate::report::table::Table;
 
 /// How many standard errors a group mean may move between two runs. Five keeps a run of a
@@ -328,23 +328,21 @@ fn spans_decades(groups: &[Vec<f64>]) -> bool {
 /// What [`verify_claims`] found.
 #[derive(Debug, Default)]
 pub struct ClaimReport {
-    /// Inconsistencies between claims.csv and the tables; CI fails on any.
+    /// Inconsistencies between claims.csv and the tables, and results whose provenance names
+    /// an uncommitted code version; CI fails on any.
     pub problems: Vec<String>,
-    /// Required claims that fail or are missing; CI fails on any (except for results that are
-    /// reported as measured, such as another dataset's).
-    pub required_problems: Vec<String>,
-    /// Claims that are not required and do not hold (listed, not fatal).
-    pub reported_failing: Vec<Claim>,
-    pub total: usize,
-    pub holding: usize,
+    /// Central claims of the paper this directory's experiments do not compute (listed, not
+    /// fatal: a `ci` profile may run a part of the paper).
+    pub central_missing: Vec<String>,
 }
 
 /// Checks `dir/claims.csv` against the claims recomputed from `dir`'s tables by the paper's
-/// own code: every claim present in both with the same numbers, relation and required flag,
-/// no claim only in the file, every one of `required` present and holding.
+/// own code: every claim present in both with the same arms, relation and central flag (its
+/// verdict, effect and p follow from the arms and are checked when the file is read), no
+/// claim only in the file; and that `dir/summary.md` names a committed code version.
 pub fn verify_claims(
     dir: &Path,
-    required: &[RequiredClaim],
+    central: &[CentralClaim],
     recomputed: &[Claim],
 ) -> Result<ClaimReport> {
     let path = dir.join("claims.csv");
@@ -358,14 +356,7 @@ pub fn verify_claims(
         .into_iter()
         .map(|c| (c.id.clone(), c))
         .collect();
-    let mut report = ClaimReport {
-        total: recomputed.len(),
-        holding: recomputed.iter().filter(|c| c.holds()).count(),
-        ..Default::default()
-    };
-    let close = |a: f64, b: f64| {
-        a == b || (a.is_nan() && b.is_nan()) || (a - b).abs() <= 1e-9 * a.abs().max(b.abs())
-    };
+    let mut report = ClaimReport::default();
     for c in recomputed {
         match stored.get(&c.id) {
             None => report.problems.push(format!(
@@ -374,7 +365,10 @@ pub fn verify_claims(
                 path.display()
             )),
             Some(s) => {
-                if !close(s.lhs, c.lhs) || !close(s.rhs, c.rhs) || s.relation != c.relation {
+                if !arms_agree(&s.lhs, &c.lhs)
+                    || !arms_agree(&s.rhs, &c.rhs)
+                    || s.relation != c.relation
+                {
                     report.problems.push(format!(
                         "{}: claims.csv says {}, the tables give {}",
                         c.id,
@@ -382,10 +376,10 @@ pub fn verify_claims(
                         c.evidence()
                     ));
                 }
-                if s.required != c.required {
+                if s.central != c.central {
                     report.problems.push(format!(
-                        "{}: claims.csv marks it required = {}, the paper's list says {}",
-                        c.id, s.required, c.required
+                        "{}: claims.csv marks it central = {}, the paper's list says {}",
+                        c.id, s.central, c.central
                     ));
                 }
             }
@@ -399,31 +393,106 @@ pub fn verify_claims(
             ));
         }
     }
-    for r in required {
-        match recomputed.iter().find(|c| c.id == r.id) {
-            None => report.required_problems.push(format!(
-                "required claim {} is missing (its experiment's table is not in {}); the \
-                 paper: \"{}\"",
-                r.id,
-                dir.display(),
-                r.paper_quote
+    report.problems.extend(provenance_problems(dir)?);
+    report.central_missing = central
+        .iter()
+        .filter(|r| !recomputed.iter().any(|c| c.id == r.id))
+        .map(|r| r.id.to_string())
+        .collect();
+    Ok(report)
+}
+
+/// `summary.md`'s provenance must name a committed code version: results from a tree with
+/// uncommitted changes (`-dirty`) cannot be reproduced from any commit.
+pub fn provenance_problems(dir: &Path) -> Result<Vec<String>> {
+    let summary = dir.join("summary.md");
+    if !summary.is_file() {
+        return Ok(vec![format!(
+            "{} does not exist: results without their provenance",
+            summary.display()
+        )]);
+    }
+    let text = std::fs::read_to_string(&summary).map_err(|e| KdError::io(&summary, e))?;
+    Ok(text
+        .lines()
+        .filter(|l| l.contains("-dirty`"))
+        .map(|l| {
+            format!(
+                "{}: produced by code with uncommitted changes ({}); rerun from a clean commit",
+                summary.display(),
+                l.trim()
+            )
+        })
+        .collect())
+}
+
+fn arms_agree(a: &Arm, b: &Arm) -> bool {
+    let close = |x: f64, y: f64| {
+        x == y || (x.is_nan() && y.is_nan()) || (x - y).abs() <= 1e-9 * x.abs().max(y.abs())
+    };
+    match (a, b) {
+        (Arm::PerSeed(a), Arm::PerSeed(b)) => {
+            a.len() == b.len()
+                && a.iter()
+                    .zip(b)
+                    .all(|((s, x), (t, y))| s == t && close(*x, *y))
+        }
+        (Arm::OneRun(x), Arm::OneRun(y)) | (Arm::Constant(x), Arm::Constant(y)) => close(*x, *y),
+        _ => false,
+    }
+}
+
+/// What [`gate`] found: CI's rule for a fresh run against the committed `ci` results.
+#[derive(Debug, Default)]
+pub struct GateReport {
+    /// The committed claims that hold (established), each with the chance that an unchanged
+    /// commit's fresh run on another machine reverses its direction.
+    pub gated: Vec<(String, f64)>,
+    /// Established claims that fail, are contradicted or are missing in the fresh run.
+    pub problems: Vec<String>,
+}
+
+impl GateReport {
+    /// The chance that at least one gated claim flips on an unchanged commit (the gate's
+    /// false-alarm rate), treating the claims as independent.
+    pub fn false_alarm_rate(&self) -> f64 {
+        1.0 - self.gated.iter().map(|(_, p)| 1.0 - p).product::<f64>()
+    }
+}
+
+/// CI's gate: every claim that **holds** in the committed results must be present in the fresh
+/// run and must not fail there (fails or contradicted); claims not shown in the committed
+/// results are never gates. A fresh run on another CPU is a new draw, so a gate "must hold
+/// again" would fail about half the time on a claim whose p sits near alpha; "must not reverse"
+/// fails with the probability [`PairedTest::flip_probability`] reports (tested).
+///
+/// [`PairedTest::flip_probability`]: crate::report::verdict::PairedTest::flip_probability
+pub fn gate(committed: &[Claim], fresh: &[Claim]) -> GateReport {
+    let mut report = GateReport::default();
+    for c in committed.iter().filter(|c| c.holds()) {
+        let flip = c
+            .assess()
+            .test
+            .map(|t| t.flip_probability())
+            .unwrap_or(f64::NAN);
+        report.gated.push((c.id.clone(), flip));
+        match fresh.iter().find(|f| f.id == c.id) {
+            None => report.problems.push(format!(
+                "{}: holds in the committed results but the fresh run does not compute it",
+                c.id
             )),
-            Some(c) if !c.holds() => report.required_problems.push(format!(
-                "required claim fails: {} — {} — {}; the paper: \"{}\"",
+            Some(f) if f.verdict().against() => report.problems.push(format!(
+                "{}: holds in the committed results ({}) but {} in the fresh run: {} — {}",
                 c.id,
-                c.statement,
                 c.evidence(),
-                r.paper_quote
+                f.verdict().word(),
+                f.statement,
+                f.evidence()
             )),
             Some(_) => {}
         }
     }
-    report.reported_failing = recomputed
-        .iter()
-        .filter(|c| !c.required && !c.holds())
-        .cloned()
-        .collect();
-    Ok(report)
+    report
 }
 
 #[cfg(test)]
@@ -543,75 +612,101 @@ mod tests {
         );
     }
 
-    fn claim(id: &str, lhs: f64, required: bool) -> Claim {
-        Claim {
-            id: id.into(),
-            statement: "a beats b".into(),
-            lhs_label: "a".into(),
-            lhs,
-            relation: Relation::Less,
-            rhs_label: "b".into(),
-            rhs: 2.0,
-            required,
-        }
+    fn claim(id: &str, lhs: &[f64], central: bool) -> Claim {
+        let seeds = |v: &[f64]| Arm::PerSeed((1..).zip(v.iter().copied()).collect());
+        Claim::new(
+            id,
+            "a beats b",
+            ("a", seeds(lhs)),
+            Relation::Less,
+            ("b", seeds(&[2.0, 2.1, 1.9])),
+            central,
+        )
     }
 
-    const REQUIRED: [RequiredClaim; 1] = [RequiredClaim {
-        id: "x/required",
-        paper_quote: "a is better than b",
-    }];
+    const CENTRAL: [CentralClaim; 2] = [
+        CentralClaim {
+            id: "x/central",
+            paper_quote: "a is better than b",
+        },
+        CentralClaim {
+            id: "x/elsewhere",
+            paper_quote: "computed by another profile",
+        },
+    ];
+
+    fn provenance(dir: &Path, code: &str) {
+        std::fs::write(
+            dir.join("summary.md"),
+            format!("- device `cpu`, code `{code}`; ...\n"),
+        )
+        .unwrap();
+    }
 
     #[test]
-    fn claims_are_recomputed_and_required_ones_enforced() {
+    fn claims_are_recomputed_and_checked_against_the_file() {
         let dir = tempfile::tempdir().unwrap();
+        provenance(dir.path(), "2fecfe05bbca");
         let good = [
-            claim("x/required", 1.0, true),
-            claim("x/reported", 3.0, false),
+            claim("x/central", &[1.0, 1.1, 0.8], true),
+            claim("x/reported", &[3.0, 2.0, 1.0], false),
         ];
         claims_table(&good)
             .write(&dir.path().join("claims.csv"))
             .unwrap();
-        let r = verify_claims(dir.path(), &REQUIRED, &good).unwrap();
-        assert!(
-            r.problems.is_empty() && r.required_problems.is_empty(),
-            "{r:?}"
-        );
-        assert_eq!(r.reported_failing.len(), 1);
-        assert_eq!((r.total, r.holding), (2, 1));
+        let r = verify_claims(dir.path(), &CENTRAL, &good).unwrap();
+        assert!(r.problems.is_empty(), "{r:?}");
+        assert_eq!(r.central_missing, ["x/elsewhere"]);
 
         // The file's numbers disagree with the tables.
-        let edited = [claim("x/required", 1.5, true), good[1].clone()];
-        let r = verify_claims(dir.path(), &REQUIRED, &edited).unwrap();
+        let edited = [claim("x/central", &[1.0, 1.1, 0.9], true), good[1].clone()];
+        let r = verify_claims(dir.path(), &CENTRAL, &edited).unwrap();
         assert!(
             r.problems[0].contains("the tables give"),
             "{:?}",
             r.problems
         );
-
-        // A required claim that fails, or that nothing computes any more.
-        let failing = [claim("x/required", 3.0, true)];
-        claims_table(&failing)
-            .write(&dir.path().join("claims.csv"))
-            .unwrap();
-        let r = verify_claims(dir.path(), &REQUIRED, &failing).unwrap();
-        assert!(r.problems.is_empty(), "{:?}", r.problems);
-        let p = &r.required_problems;
-        assert!(p[0].contains("required claim fails"), "{p:?}");
-        claims_table(&[])
-            .write(&dir.path().join("claims.csv"))
-            .unwrap();
-        let r = verify_claims(dir.path(), &REQUIRED, &[]).unwrap();
-        assert!(r.required_problems[0].contains("missing"), "{r:?}");
+        // The central flag disagrees with the paper's list.
+        let relabelled = [claim("x/central", &[1.0, 1.1, 0.8], false), good[1].clone()];
+        let r = verify_claims(dir.path(), &CENTRAL, &relabelled).unwrap();
+        assert!(r.problems[0].contains("central"), "{:?}", r.problems);
 
         // A claim only in the file.
-        claims_table(&good)
-            .write(&dir.path().join("claims.csv"))
-            .unwrap();
-        let r = verify_claims(dir.path(), &REQUIRED, &good[..1]).unwrap();
+        let r = verify_claims(dir.path(), &CENTRAL, &good[..1]).unwrap();
         assert!(
             r.problems[0].contains("not recomputable"),
             "{:?}",
             r.problems
         );
+
+        // Results produced from a tree with uncommitted changes.
+        provenance(dir.path(), "2fecfe05bbca-dirty");
+        let r = verify_claims(dir.path(), &CENTRAL, &good).unwrap();
+        assert!(r.problems[0].contains("uncommitted"), "{:?}", r.problems);
+    }
+
+    #[test]
+    fn the_gate_refuses_only_established_claims_that_reverse() {
+        let established = claim("x/central", &[1.0, 1.1, 0.8], true);
+        let noise = claim("x/reported", &[1.0, 3.0, 1.9], false);
+        assert!(established.holds());
+        assert_eq!(noise.verdict(), crate::report::Verdict::NotShown);
+        let committed = [established.clone(), noise.clone()];
+        // A fresh draw where the established claim is only not shown passes.
+        let weaker = claim("x/central", &[1.9, 1.6, 2.3], true);
+        assert_eq!(weaker.verdict(), crate::report::Verdict::NotShown);
+        // ... and the noise claim reversing is no gate.
+        let reversed_noise = claim("x/reported", &[3.0, 3.0, 2.5], false);
+        let r = gate(&committed, &[weaker, reversed_noise.clone()]);
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
+        assert_eq!(r.gated.len(), 1);
+        assert!(r.false_alarm_rate() > 0.0 && r.false_alarm_rate() < 0.05);
+        // The established claim reversing (a mutant without distillation: no difference)
+        // fails the gate, and so does its absence.
+        let mutant = claim("x/central", &[2.0, 2.1, 1.9], true);
+        let r = gate(&committed, &[mutant, reversed_noise.clone()]);
+        assert!(r.problems[0].contains("fails in the fresh run"), "{:?}", r.problems);
+        let r = gate(&committed, &[reversed_noise]);
+        assert!(r.problems[0].contains("does not compute"), "{:?}", r.problems);
     }
 }

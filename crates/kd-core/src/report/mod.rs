@@ -7,10 +7,12 @@ pub mod picture;
 pub mod stats;
 pub mod summary;
 pub mod table;
+pub mod verdict;
 
-pub use claims::{Claim, Relation, RequiredClaim};
+pub use claims::{Arm, CentralClaim, Claim, Relation};
 pub use stats::MeanStd;
 pub use summary::Summary;
 pub use table::Table;
+pub use verdict::Verdict;
 
 pub use crate::fsio::write_atomic;

@@ -59,23 +59,32 @@ pub fn median(values: &[f64]) -> f64 {
 }
 
 /// The per-seed differences `a - b` of paired runs (each seed's runs share its initialisation
-/// and data order), and whether their mean stands out of the seed noise (more than one standard
-/// error of the mean from zero): "`name` per seed +0.10, -0.05 (mean +0.03, within one standard
-/// error of zero: seed noise)".
+/// and data order) with a two-sided paired t-test of "no difference" at 5 %: "`name` per seed
+/// +0.10, -0.05, +0.20 (mean +0.08, t = 1.02 on 2 df, two-sided p = 0.42: within seed noise)".
+/// A descriptive line for the summaries' text; claims carry their own one-sided test.
 pub fn paired_differences(name: &str, a: &[f64], b: &[f64]) -> String {
     let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
     let m = MeanStd::of(&d);
-    let standard_error = m.std / (d.len() as f64).sqrt();
-    let verdict = if d.len() < 2 {
-        "one seed: no noise estimate"
-    } else if m.mean.abs() > standard_error {
-        "beyond one standard error"
-    } else {
-        "within one standard error of zero: seed noise"
-    };
     let per_seed: Vec<String> = d.iter().map(|x| format!("{x:+.2}")).collect();
+    let test = match super::verdict::PairedTest::of(&d, 1.0) {
+        None => "fewer than two seeds: no noise estimate".to_string(),
+        Some(t) => {
+            let two_sided = (2.0 * t.p.min(1.0 - t.p)).min(1.0);
+            format!(
+                "t = {:.2} on {} df, two-sided p = {:.3}: {}",
+                t.t,
+                t.n - 1,
+                two_sided,
+                if two_sided < 0.05 {
+                    "beyond seed noise"
+                } else {
+                    "within seed noise"
+                }
+            )
+        }
+    };
     format!(
-        "{name} per seed {} (mean {:+.2}, {verdict})",
+        "{name} per seed {} (mean {:+.2}, {test})",
         per_seed.join(", "),
         m.mean
     )
@@ -100,5 +109,16 @@ mod tests {
         assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), 2.5);
         assert!(median(&[]).is_nan());
         assert!(median(&[1.0, f64::NAN]).is_nan());
+    }
+
+    #[test]
+    fn paired_difference_lines_test_against_noise() {
+        // boundary FitNet - KD per seed +1.30, +1.50, -0.40: t = 1.33, two-sided p = 0.32,
+        // noise (the old one-standard-error rule called it "beyond").
+        let line = paired_differences("FitNet - KD", &[81.3, 81.5, 79.6], &[80.0, 80.0, 80.0]);
+        assert!(line.contains("within seed noise"), "{line}");
+        let line = paired_differences("x", &[2.0, 3.0, 2.5, 2.2], &[1.0, 2.1, 1.4, 1.3]);
+        assert!(line.contains("beyond seed noise"), "{line}");
+        assert!(paired_differences("x", &[1.0], &[0.0]).contains("fewer than two"));
     }
 }

@@ -5,7 +5,8 @@
 
 use std::path::Path;
 
-use super::claims::{Claim, claims_table, read_claims};
+use super::claims::{CentralClaim, Claim, claims_table, read_claims};
+use super::verdict::{ALPHA, Verdict};
 use super::stats::MeanStd;
 use super::table::{Table, markdown_table};
 use super::write_atomic;
@@ -45,21 +46,12 @@ impl Section {
     }
 
     fn render(&self) -> String {
-        let mut out = format!("## {}\n\n{}", self.title, self.body);
-        if !self.claims.is_empty() {
-            out.push_str("Claims:\n\n");
-            for c in &self.claims {
-                out.push_str(&format!(
-                    "- **{}** {}{} — {}\n",
-                    if c.holds() { "HOLDS" } else { "FAILS" },
-                    c.statement,
-                    if c.required { " (required)" } else { "" },
-                    c.evidence()
-                ));
-            }
-            out.push('\n');
-        }
-        out
+        format!(
+            "## {}\n\n{}{}",
+            self.title,
+            self.body,
+            render_claims(&self.claims)
+        )
     }
 
     /// Writes `<experiment>.md` and `<experiment>.claims.csv` into `dir`.
@@ -89,28 +81,79 @@ pub fn paper_row(
     vec![quantity.into(), p, ours.fmt(decimals), d]
 }
 
-/// A Markdown paragraph listing the claims CI requires, each with the paper's words.
-pub fn required_claims_text(required: &[super::claims::RequiredClaim]) -> String {
-    required_claims_text_guarded(
-        required,
-        "CI recomputes them from a fresh `ci` run and fails when one fails",
-    )
+/// The marker that opens a section's claims block (what `kd-check refresh` replaces).
+pub const CLAIMS_MARKER: &str = "Claims (one-sided paired t-test over seeds";
+
+/// The claims block at the end of a section: one line per claim with its verdict word,
+/// whether it is central, and the evidence (means, effect, bound, p, n, power).
+pub fn render_claims(claims: &[Claim]) -> String {
+    if claims.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "{CLAIMS_MARKER}, alpha {ALPHA}; final-epoch test unless a label says otherwise):\n\n"
+    );
+    for c in claims {
+        out.push_str(&format!(
+            "- **{}** {}{} — {}\n",
+            c.verdict().word().to_uppercase(),
+            c.statement,
+            if c.central { " (central)" } else { "" },
+            c.evidence()
+        ));
+    }
+    out.push('\n');
+    out
 }
 
-/// The same list, saying in `guard` how CI guards the claims (for a paper whose required claim
-/// is not gated on a fresh run, and why).
-pub fn required_claims_text_guarded(
-    required: &[super::claims::RequiredClaim],
-    guard: &str,
-) -> String {
-    let mut out = format!("Required claims (declared in code before the runs; {guard}):\n\n");
-    for r in required {
+/// A Markdown paragraph listing the paper's central claims, each with the paper's words, and
+/// how CI guards results.
+pub fn central_claims_text(central: &[CentralClaim]) -> String {
+    let mut out = String::from(
+        "Central claims (the paper's headline statements, fixed in code from its text and \
+         pinned by a test; the status counts their verdicts). CI gates on no claim as such: a \
+         claim that holds in the committed `ci` results must not fail in a fresh `ci` run. \
+         Every choice made after test numbers had been seen is in the paper's `LEDGER.md`.\n\n",
+    );
+    for r in central {
         out.push_str(&format!(
             "- `{}` — the paper: \"{}\"\n",
             r.id, r.paper_quote
         ));
     }
     out
+}
+
+/// "k of n claims hold, ..." over `claims`, each verdict counted.
+pub fn verdict_counts(claims: &[&Claim]) -> String {
+    let count = |v: Verdict| claims.iter().filter(|c| c.verdict() == v).count();
+    format!(
+        "{} of {} hold, {} not shown, {} fail, {} contradicted, {} descriptive",
+        count(Verdict::Holds),
+        claims.len(),
+        count(Verdict::NotShown),
+        count(Verdict::Fails),
+        count(Verdict::Contradicted),
+        count(Verdict::Descriptive)
+    )
+}
+
+/// The summary's closing section: the central claims' verdicts and every claim's, with the
+/// number of spurious "holds" to expect if no effect were real.
+pub fn claims_overall(claims: &[Claim]) -> String {
+    let central: Vec<&Claim> = claims.iter().filter(|c| c.central).collect();
+    let all: Vec<&Claim> = claims.iter().collect();
+    let tested = claims
+        .iter()
+        .filter(|c| c.verdict() != Verdict::Descriptive)
+        .count();
+    format!(
+        "## Claims overall\n\nCentral claims: {}. All claims: {}. Of the {tested} tested \
+         claims, about {:.1} would hold by chance at alpha {ALPHA} if no effect were real.\n",
+        verdict_counts(&central),
+        verdict_counts(&all),
+        tested as f64 * ALPHA
+    )
 }
 
 /// Builds `summary.md` and `claims.csv` from the sections present in `dir`, in `order`.
@@ -136,15 +179,7 @@ impl Summary {
                 dir.display()
             )));
         }
-        let held = all_claims.iter().filter(|c| c.holds()).count();
-        let required: Vec<&Claim> = all_claims.iter().filter(|c| c.required).collect();
-        let required_held = required.iter().filter(|c| c.holds()).count();
-        md.push_str(&format!(
-            "## Claims overall\n\n{held} of {} claims hold; {required_held} of the {} \
-             required ones (those CI guards against regressions) hold.\n",
-            all_claims.len(),
-            required.len()
-        ));
+        md.push_str(&claims_overall(&all_claims));
         write_atomic(&dir.join("summary.md"), md.as_bytes())?;
         let table: Table = claims_table(&all_claims);
         table.write(&dir.join("claims.csv"))

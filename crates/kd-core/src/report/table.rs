@@ -109,6 +109,23 @@ impl Table {
             .collect()
     }
 
+    /// The value of column `col` per seed (the `seed` column) over the rows matching `filter`,
+    /// in order of seed: one arm of a claim paired by seed. An error when two matching rows
+    /// share a seed (the filter does not pin one configuration) or a cell is not a number.
+    pub fn per_seed(&self, col: &str, filter: &[(&str, &str)]) -> Result<Vec<(u64, f64)>> {
+        let seeds = self.numbers_where("seed", filter)?;
+        let values = self.numbers_where(col, filter)?;
+        let mut out: Vec<(u64, f64)> = seeds.iter().map(|&s| s as u64).zip(values).collect();
+        out.sort_by_key(|&(s, _)| s);
+        if out.windows(2).any(|w| w[0].0 == w[1].0) {
+            return Err(KdError::Report(format!(
+                "column `{col}`: several rows per seed match {filter:?}; a claim's arm needs one \
+                 run per seed"
+            )));
+        }
+        Ok(out)
+    }
+
     /// The distinct values of column `col`, in order of first appearance.
     pub fn distinct(&self, col: &str) -> Result<Vec<String>> {
         let c = self.require_column(col)?;
