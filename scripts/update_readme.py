@@ -63,22 +63,40 @@ def read_claims(directory: str):
         return list(csv.DictReader(f))
 
 
+VERDICTS = ["holds", "not shown", "fails", "contradicted", "descriptive"]
+
+
+def counts(claims) -> dict:
+    return {v: sum(c["verdict"] == v for c in claims) for v in VERDICTS}
+
+
 def status_block() -> str:
-    """'reproduced' only where every claim holds in every listed result directory."""
+    """The status from the central claims' verdicts (issue 19), per listed results directory:
+    'reproduced' where every central claim holds in every directory, 'not reproduced' where
+    none holds in any, 'partly reproduced (k of n hold, m not shown, f fail)' otherwise."""
     out = ["| paper | crate | status |", "|---|---|---|"]
     for paper, crate, scope, dirs in PAPERS:
-        counts, all_hold = [], True
+        parts, all_hold, any_hold = [], True, False
         for label, directory in dirs:
             claims = read_claims(directory)
             if claims is None:
-                counts.append(f"{label}: no results yet")
+                parts.append(f"{label}: no results yet")
                 all_hold = False
                 continue
-            held = sum(c["holds"] == "true" for c in claims)
-            all_hold &= held == len(claims)
-            counts.append(f"{label}: {held} of {len(claims)} claims hold")
-        word = "reproduced" if all_hold else "partly reproduced"
-        out.append(f"| {paper} | `{crate}` | {word} ({'; '.join(counts)}) — {scope} |")
+            central = [c for c in claims if c["central"] == "true"]
+            n = counts(central)
+            all_hold &= bool(central) and n["holds"] == len(central)
+            any_hold |= n["holds"] > 0
+            fail = n["fails"] + n["contradicted"]
+            parts.append(
+                f"{label}: {n['holds']} of {len(central)} central claims hold, "
+                f"{n['not shown']} not shown, {fail} fail"
+                + (f" ({n['contradicted']} contradicted)" if n["contradicted"] else "")
+                + (f", {n['descriptive']} descriptive" if n["descriptive"] else "")
+            )
+        word = ("reproduced" if all_hold else
+                "partly reproduced" if any_hold else "not reproduced")
+        out.append(f"| {paper} | `{crate}` | {word} ({'; '.join(parts)}) — {scope} |")
     return "\n".join(out)
 
 
@@ -101,12 +119,20 @@ def block(directory: str, sections, heading: str) -> str:
         out.append(section_table((d / f"{s}.md").read_text()))
         out.append("")
     claims = read_claims(directory)
-    held = sum(c["holds"] == "true" for c in claims)
-    out.append(f"Claims: {held} of {len(claims)} hold.")
+    n = counts(claims)
+    central = [c for c in claims if c["central"] == "true"]
+    m = counts(central)
+    out.append(
+        f"Central claims: {m['holds']} of {len(central)} hold, {m['not shown']} not shown, "
+        f"{m['fails'] + m['contradicted']} fail. All claims: {n['holds']} of {len(claims)} hold "
+        f"(one-sided paired t-test over seeds, alpha 0.05; effect, bound, p and n in the summary).")
     out.append("")
     for c in claims:
-        verdict = "holds" if c["holds"] == "true" else "**fails**"
-        out.append(f"- {verdict}: {c['statement']}")
+        verdict = c["verdict"] if c["verdict"] == "holds" else f"**{c['verdict']}**"
+        central_mark = " (central)" if c["central"] == "true" else ""
+        detail = (f" (effect {float(c['effect']):+.3g}, p = {float(c['p']):.3g}, n = {c['n']})"
+                  if c["n"] else "")
+        out.append(f"- {verdict}{central_mark}: {c['statement']}{detail}")
     return "\n".join(out)
 
 

@@ -705,8 +705,16 @@ mod tests {
         // fails the gate, and so does its absence.
         let mutant = claim("x/central", &[2.0, 2.1, 1.9], true);
         let r = gate(&committed, &[mutant, reversed_noise.clone()]);
-        assert!(r.problems[0].contains("fails in the fresh run"), "{:?}", r.problems);
+        assert!(
+            r.problems[0].contains("fails in the fresh run"),
+            "{:?}",
+            r.problems
+        );
         let r = gate(&committed, &[reversed_noise]);
-        assert!(r.problems[0].contains("does not compute"), "{:?}", r.problems);
+        assert!(
+            r.problems[0].contains("does not compute"),
+            "{:?}",
+            r.problems
+        );
     }
 }

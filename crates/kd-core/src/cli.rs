@@ -111,8 +111,8 @@ pub fn run_main<C: Parser>(run: impl FnOnce(C) -> Result<()>) -> ExitCode {
 pub enum Profile {
     /// Seconds: a few hundred samples, one seed; checks that everything runs (tests).
     Smoke,
-    /// Minutes on two cores (4-6 per paper): enough training to reproduce every required
-    /// claim; CI runs it afresh and fails when a required claim fails.
+    /// Minutes on two cores (a few per paper): CI runs it afresh and fails when a claim that
+    /// holds in the committed `ci` results fails in the fresh run.
     Ci,
     /// Minutes on a laptop CPU, offline, on the bundled data; reproduces the paper's claims.
     Cpu,
@@ -136,7 +136,7 @@ impl Profile {
 
 #[derive(Debug, Clone, Args)]
 pub struct CommonArgs {
-    /// smoke (seconds), ci (minutes: every required claim, run by CI), cpu (default:
+    /// smoke (seconds), ci (minutes: run afresh by CI), cpu (default:
     /// minutes on a laptop, bundled data), full (the full dataset on 2 CPU cores, where a paper
     /// defines it) or paper (full schedules on the full dataset, for a GPU).
     #[arg(long, value_enum, default_value = "cpu")]

@@ -109,7 +109,7 @@ pub fn run(args: &CommonArgs) -> kd_core::Result<()> {
         ctx.seeds.len(),
         s.choices,
         invocation.provenance(args, &ctx.trainer),
-        kd_core::report::summary::required_claims_text(claims::REQUIRED),
+        kd_core::report::summary::central_claims_text(claims::CENTRAL),
     );
     let mut order = vec![SOURCES];
     order.extend(experiments::ALL);

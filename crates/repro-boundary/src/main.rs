@@ -17,9 +17,9 @@ use kd_core::cli::{CommonArgs, run_main};
                   mutual learning and, where an assistant depth exists, TAKD), attack \
                   (diagnostics and a picture of the boundary supporting samples) and less-data \
                   (KD vs KD + BSS on 10 / 25 / 50 % of the training images). Profiles: smoke \
-                  (seconds), ci (the cpu profile's table, whose required claim CI guards), cpu \
-                  (default: the bundled Fashion-MNIST subset, small ResNets), paper (CIFAR-10, \
-                  the official recipe, for a GPU)."
+                  (seconds), ci (the cpu profile's table; CI gates only claims that hold in the \
+                  committed ci results), cpu (default: the bundled Fashion-MNIST subset, small \
+                  ResNets), paper (CIFAR-10, the official recipe, for a GPU)."
 )]
 struct Cli {
     #[command(flatten)]

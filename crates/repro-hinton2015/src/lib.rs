@@ -74,7 +74,7 @@ pub fn run(args: &CommonArgs) -> kd_core::Result<()> {
         ctx.splits.test.len(),
         ctx.seeds.len(),
         invocation.provenance(args, &ctx.trainer),
-        kd_core::report::summary::required_claims_text(claims::REQUIRED)
+        kd_core::report::summary::central_claims_text(claims::CENTRAL)
     );
     invocation.write_summary(
         &out,

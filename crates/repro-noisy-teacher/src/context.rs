@@ -12,8 +12,10 @@ use kd_core::methods::{
     SoftTargets,
 };
 use kd_core::models::{LeNetConfig, MlpConfig, ModelSpec, NinConfig};
+use kd_core::report::Table;
 use kd_core::train::{OptimizerSpec, Recipe, RunNode, TrainSpec, TrainedRun, Trainer};
 
+use crate::experiments::{self, sweeps};
 use crate::profile::{Pair, Settings};
 
 /// The seed offset of the extra teachers of an ensemble: student seed `s` averages the teachers
@@ -250,62 +252,32 @@ impl Context {
         self.trainer.obtain(&node, &data.splits)
     }
 
-    /// Mean final-epoch validation errors of `how` over the seeds.
-    pub fn mean_validation_errors(&self, data: &Data, how: &StudentMethod) -> Result<f64> {
-        let mut total = 0.0;
-        for &seed in &self.seeds {
-            total += self.student(data, how, seed)?.final_epoch().val_errors as f64;
-        }
-        Ok(total / self.seeds.len() as f64)
-    }
-
-    /// The candidate with the fewest mean validation errors (ties: the earlier one).
-    fn fewest_validation_errors(
-        &self,
-        data: &Data,
-        candidates: &[(f64, f64)],
-    ) -> Result<(f64, f64)> {
-        let mut best = (f64::INFINITY, candidates[0]);
+    /// The noisy teacher's students at each of `candidates` on `data`, every seed, as table
+    /// rows (the sweeps' runs: trained once, then found in the run store).
+    fn candidate_rows(&self, data: &Data, candidates: &[(f64, f64)]) -> Result<Table> {
+        let mut table = experiments::new_table();
         for &(sigma, alpha) in candidates {
-            let errors =
-                self.mean_validation_errors(data, &StudentMethod::NoisyTeacher { sigma, alpha })?;
-            if errors < best.0 {
-                best = (errors, (sigma, alpha));
-            }
+            let how = StudentMethod::NoisyTeacher { sigma, alpha };
+            experiments::push_rows(self, data, &how, &mut table)?;
         }
-        Ok(best.1)
+        Ok(table)
     }
 
-    /// The sigma of the alpha sweep: of the sigma sweep's positive sigmas (at the profile's
-    /// alpha), the one with the fewest mean validation errors.
+    /// The sigma of the alpha sweep, chosen on validation ([`sweeps::alpha_sweep_sigma`]).
     pub fn alpha_sweep_sigma(&self, data: &Data) -> Result<f64> {
-        let s = &self.settings;
-        let candidates: Vec<(f64, f64)> = s
-            .sigmas
-            .iter()
-            .filter(|&&x| x > 0.0)
-            .map(|&x| (x, s.sweep_alpha))
-            .collect();
-        Ok(self.fewest_validation_errors(data, &candidates)?.0)
+        let rows = self.candidate_rows(data, &sweeps::sigma_candidates(&self.settings))?;
+        sweeps::alpha_sweep_sigma(&rows, &data.name, &self.settings)
     }
 
-    /// (sigma, alpha) for `data`, chosen on validation (mean final-epoch validation errors over
-    /// the seeds, never test): the best alpha of the alpha sweep at [`Context::alpha_sweep_sigma`],
-    /// unless the clean teacher (sigma 0 on the sigma sweep) has fewer validation errors still.
+    /// (sigma, alpha) for `data`, chosen on validation ([`sweeps::chosen_noise`]: mean
+    /// final-epoch validation errors over the seeds, never test); computed once per dataset.
     pub fn chosen_noise(&self, data: &Data) -> Result<(f64, f64)> {
         if let Some(&pair) = self.chosen.lock().expect("poisoned").get(&data.name) {
             return Ok(pair);
         }
-        let s = &self.settings;
         let sigma = self.alpha_sweep_sigma(data)?;
-        let by_alpha: Vec<(f64, f64)> = s.alphas.iter().map(|&a| (sigma, a)).collect();
-        let noisy = self.fewest_validation_errors(data, &by_alpha)?;
-        let mut candidates = vec![noisy];
-        if s.sigmas.contains(&0.0) {
-            // Listed second: a tie keeps the noise.
-            candidates.push((0.0, s.sweep_alpha));
-        }
-        let pair = self.fewest_validation_errors(data, &candidates)?;
+        let rows = self.candidate_rows(data, &sweeps::noise_candidates(&self.settings, sigma))?;
+        let pair = sweeps::chosen_noise(&rows, &data.name, &self.settings)?;
         self.chosen
             .lock()
             .expect("poisoned")

@@ -44,8 +44,8 @@ impl Pair {
 
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// The datasets of the table, the sweeps and the comparisons; the first one carries the
-    /// required claim.
+    /// The datasets of the table, the sweeps and the comparisons; the central claims are
+    /// MNIST's.
     pub datasets: Vec<&'static str>,
     pub split: SplitSpec,
     pub seeds: usize,
@@ -126,9 +126,9 @@ impl Settings {
                       validation errors (153, mean of its 9 runs) than the hard-label student \
                       (146), which is no teacher to compress. Disclosed: that first cpu run's \
                       test numbers had been seen before the change (noise did not help; on \
-                      MNIST the validation search chose sigma 0, so the required claim failed). \
-                      The input-noise regulariser was added after that run too; its strength \
-                      (0.3) was fixed without a search",
+                      MNIST the validation search chose sigma 0, so the then-required claim, \
+                      noisy beats clean on MNIST, failed). The input-noise regulariser was \
+                      added after that run too; its strength (0.3) was fixed without a search",
         };
         Ok(match profile {
             Profile::Smoke => Settings {

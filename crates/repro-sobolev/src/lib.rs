@@ -72,8 +72,8 @@ pub fn run(args: &CommonArgs) -> kd_core::Result<()> {
         "Czarnecki, Osindero, Jaderberg, Świrszcz & Pascanu (2017), *Sobolev Training for \
          Neural Networks* (NIPS 2017, arXiv:1706.04859), reproduced with kd-repro.\n\n\
          - profile `{}`; {data_line}\n\
-         - seeds: {} (regression), {} (distillation); regression verdicts use medians over \
-           seeds (mean ± std beside them), distillation numbers are mean ± std\n\
+         - seeds: {} (regression), {} (distillation); every verdict pairs the runs by seed \
+           (regression tables show medians and mean ± std, distillation tables mean ± std)\n\
          - input derivatives of the models are computed in forward mode (JVPs), so the \
            derivative-matching terms train with first-order backpropagation\n\
          {}\n\n{}",
@@ -81,7 +81,7 @@ pub fn run(args: &CommonArgs) -> kd_core::Result<()> {
         ctx.regression_seeds.len(),
         ctx.distill_seeds.len(),
         invocation.provenance(args, &ctx.trainer),
-        kd_core::report::summary::required_claims_text(claims::REQUIRED)
+        kd_core::report::summary::central_claims_text(claims::CENTRAL)
     );
     invocation.write_summary(
         &out,

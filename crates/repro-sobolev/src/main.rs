@@ -13,7 +13,7 @@ use kd_core::cli::{CommonArgs, run_main};
                   Experiments: regression (the 2-D test functions, Regular vs Sobolev vs \
                   stochastic Sobolev) and distillation (a digit analogue of Sobolev \
                   distillation). --seeds sets both experiments' seeds [default: 5 for \
-                  regression and 3 for distillation; 1 with --profile smoke; 3 and 3 with ci]."
+                  regression and 3 for distillation; 1 with --profile smoke; 4 and 3 with ci]."
 )]
 struct Cli {
     #[command(flatten)]

@@ -10,7 +10,8 @@ use kd_core::Result;
 use kd_core::data::{Augment, DatasetInfo, Splits};
 use kd_core::methods::{HardLabels, Method, SoftTargets};
 use kd_core::models::{CnnBook, ModelSpec, PlainCnnConfig, ResNetConfig, Shortcut};
-use kd_core::train::search::{fewest_validation_errors, sample_grid};
+use kd_core::runs::EpochMetrics;
+use kd_core::train::search::sample_grid;
 use kd_core::train::{Recipe, RunNode, TrainSpec, TrainedRun, Trainer};
 
 use crate::paper::Family;
@@ -162,7 +163,8 @@ impl Context {
             );
             runs.push(self.obtain(&RunNode::new(label, spec, vec![teacher.clone()]))?);
         }
-        let best = fewest_validation_errors(&runs).expect("a positive budget");
+        let finals: Vec<&EpochMetrics> = runs.iter().map(|r| r.final_epoch()).collect();
+        let best = chosen_trial(&finals).expect("a positive budget");
         let pair = candidates[best];
         let mut trials = self.trials.lock().expect("search poisoned");
         for (i, (run, &(lambda, temperature))) in runs.iter().zip(&candidates).enumerate() {
@@ -337,10 +339,53 @@ impl Context {
     }
 }
 
+/// The trial the (lambda, T) search keeps, given each trial's final epoch: the fewest
+/// validation errors, the first on ties (trials come in grid order). Test errors play no part.
+pub fn chosen_trial(finals: &[&EpochMetrics]) -> Option<usize> {
+    finals
+        .iter()
+        .enumerate()
+        .min_by_key(|(i, e)| (e.val_errors, *i))
+        .map(|(i, _)| i)
+}
+
 /// `plane{depth}` or `resnet{depth}`.
 pub fn net_name(family: Family, depth: usize) -> String {
     match family {
         Family::Plain => format!("plane{depth}"),
         Family::ResNet => format!("resnet{depth}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn epoch(val_errors: usize, test_errors: usize) -> EpochMetrics {
+        EpochMetrics {
+            epoch: 5,
+            lr: 0.01,
+            terms: Vec::new(),
+            loss: 0.5,
+            train_accuracy: 0.9,
+            val_errors,
+            val_total: 1000,
+            test_errors,
+            test_total: 2000,
+            seconds: 1.0,
+        }
+    }
+
+    /// Validation and test disagree: the pair with the fewest validation errors is kept, not
+    /// the one with the fewest test errors; on a validation tie, the first in grid order.
+    #[test]
+    fn the_search_keeps_the_fewest_validation_errors() {
+        let trials = [epoch(120, 150), epoch(100, 400), epoch(130, 90)];
+        let finals: Vec<&EpochMetrics> = trials.iter().collect();
+        assert_eq!(chosen_trial(&finals), Some(1));
+        let tied = [epoch(100, 300), epoch(100, 100)];
+        let finals: Vec<&EpochMetrics> = tied.iter().collect();
+        assert_eq!(chosen_trial(&finals), Some(0));
+        assert_eq!(chosen_trial(&[]), None);
     }
 }

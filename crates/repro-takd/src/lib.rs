@@ -60,7 +60,7 @@ fn write_search(ctx: &Context) -> kd_core::Result<()> {
     let budget = ctx.settings.search_budget;
     if budget == 0 {
         s.text(&format!(
-            "No search in this profile: lambda {} and T {} everywhere (fixed before the runs).",
+            "No search in this profile: lambda {} and T {} everywhere (fixed in the profile).",
             ctx.settings.lambda, ctx.settings.temperature
         ));
     } else {
@@ -164,7 +164,7 @@ pub fn run(args: &CommonArgs, recipe: Option<RecipeName>) -> kd_core::Result<()>
         ctx.epochs() * ctx.settings.teacher_epoch_factor,
         ctx.settings.choices,
         invocation.provenance(args, &ctx.trainer),
-        kd_core::report::summary::required_claims_text(claims::REQUIRED)
+        kd_core::report::summary::central_claims_text(claims::CENTRAL)
     );
     let mut order = vec![SEARCH];
     order.extend(experiments::ALL);

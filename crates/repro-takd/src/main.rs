@@ -16,7 +16,8 @@ use repro_takd::profile::RecipeName;
                   and ResNets), ta-size, teacher-size, paths (all 8 from plane10 to plane2) \
                   and resnet26 (the comparison setting), with lambda and T chosen on the \
                   validation split. Profiles: smoke (seconds), ci (the cpu profile's Table 1, \
-                  whose claims CI requires), cpu (default: the plain-CNN experiments on the \
+                  which CI reruns: a claim that holds in the committed ci results must not \
+                  fail there), cpu (default: the plain-CNN experiments on the \
                   bundled Fashion-MNIST subset, about 35 minutes on 2 cores), paper (CIFAR, \
                   plain CNNs and ResNets, the paper's schedules, for a GPU)."
 )]

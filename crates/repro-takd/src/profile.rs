@@ -211,7 +211,8 @@ impl Settings {
                         .into(),
                 ));
             }
-            // The cpu profile's Table 1, whose claims CI requires: the same runs, so a cpu run
+            // The cpu profile's Table 1, which CI reruns (a claim that holds in the committed
+            // ci results must not fail in the fresh run): the same runs, so a cpu run
             // reuses them from the run store.
             Profile::Ci => Settings {
                 experiments: vec![crate::experiments::table::NAME],

@@ -17,7 +17,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::table::Table;
-use super::verdict::{ALPHA, PairedTest, POWER, Verdict};
+use super::verdict::{ALPHA, POWER, PairedTest, Verdict};
 use crate::error::{KdError, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -246,7 +246,9 @@ impl Claim {
             return Err("fewer than two seeds pair: no spread to test against");
         }
         if d.iter().any(|x| !x.is_finite()) {
-            return Err("a seed's value is not a number (a diverged run)");
+            return Err(
+                "a seed's value is not a number (a diverged run, or a ratio undefined for it)",
+            );
         }
         Ok(d)
     }

@@ -169,7 +169,7 @@ pub fn detectable_effect(sd: f64, n: usize) -> f64 {
 
 /// The fewest seeds (at least 2) whose detectable effect at spread `sd` is at most `effect`.
 pub fn seeds_to_detect(effect: f64, sd: f64) -> Option<usize> {
-    if !(effect > 0.0) || !sd.is_finite() {
+    if effect.is_nan() || effect <= 0.0 || !sd.is_finite() {
         return None;
     }
     if sd <= 0.0 {
@@ -233,8 +233,8 @@ fn regularized_incomplete_beta(x: f64, a: f64, b: f64) -> f64 {
     if x >= 1.0 {
         return 1.0;
     }
-    let front = (ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * x.ln() + b * (1.0 - x).ln())
-        .exp();
+    let front =
+        (ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * x.ln() + b * (1.0 - x).ln()).exp();
     if x < (a + 1.0) / (a + b + 2.0) {
         front * beta_continued_fraction(x, a, b) / a
     } else {
@@ -351,7 +351,10 @@ mod tests {
         close(t.t, 5.369_717_479_970_103, 1e-9);
         close(t.p, 0.016_487_783_166_151_397, 1e-9);
         assert_eq!(t.verdict, Verdict::Holds);
-        assert!(t.bound > 0.0, "the bound excludes zero exactly when the claim holds");
+        assert!(
+            t.bound > 0.0,
+            "the bound excludes zero exactly when the claim holds"
+        );
         // TAKD's TAKD - BLKD, committed cpu seeds: t = 0.4949, p = 0.33486: not shown.
         let t = PairedTest::of(&[0.35, 0.25, -0.30], 1.0).unwrap();
         close(t.p, 0.334_855_435_231_045_94, 1e-9);
@@ -399,7 +402,11 @@ mod tests {
     fn flip_probability_of_a_fresh_draw() {
         // t = 5.37 on 3 seeds: P(T2 < -3.797) = 0.0315.
         let t = PairedTest::of(&[1.0, 1.95, 1.8], 1.0).unwrap();
-        close(t.flip_probability(), t_cdf(-5.369_717_479_970_103 / 2f64.sqrt(), 2.0), 1e-12);
+        close(
+            t.flip_probability(),
+            t_cdf(-5.369_717_479_970_103 / 2f64.sqrt(), 2.0),
+            1e-12,
+        );
         assert!(t.flip_probability() > 0.02 && t.flip_probability() < 0.04);
         // A stronger effect flips less often; a null one half the time.
         let strong = PairedTest::of(&[1.0, 1.1, 0.9, 1.05, 0.95], 1.0).unwrap();

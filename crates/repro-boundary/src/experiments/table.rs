@@ -105,7 +105,8 @@ pub fn run(ctx: &Context) -> Result<()> {
     section.write(&ctx.out)
 }
 
-/// Per student depth: KD + BSS beats KD (required for ResNet8), and KD beats the baseline.
+/// Per student depth: KD + BSS beats KD (central for ResNet8), and KD beats the baseline; every
+/// arm is the students' final test accuracy per seed, paired by seed.
 pub fn claims(table: &Table) -> Result<Vec<Claim>> {
     let mut out = Vec::new();
     for depth in table.distinct("student_depth")? {
@@ -126,4 +127,57 @@ pub fn claims(table: &Table) -> Result<Vec<Claim>> {
         )?);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::experiments::tests::synthetic;
+    use kd_core::report::{Arm, Verdict};
+
+    #[test]
+    fn claims_pair_final_test_accuracies_by_seed_per_depth() {
+        // Per seed KD + BSS beats KD and KD beats the baseline by 1 in the final-epoch test
+        // column, over a spread of 20 points across seeds; the column at the best validation
+        // epoch says the opposite (a claim switched to it would be contradicted).
+        let mut rows = Vec::new();
+        for (seed, level) in [(1, 60.0), (2, 80.0), (3, 70.0)] {
+            for (how, gain, at_best) in [
+                (Student::Baseline, 0.0, 90.0),
+                (Student::Kd, 1.0, 80.0),
+                (Student::Bss, 1.5, 70.0),
+            ] {
+                // KD + BSS's gain varies by seed (+0.75, +1.0, +1.25 over KD).
+                let extra = if how == Student::Bss {
+                    0.25 * seed as f64
+                } else {
+                    0.0
+                };
+                rows.push((8, how, 1.0, seed, level + gain + extra, at_best));
+                rows.push((14, how, 1.0, seed, level - gain, at_best));
+            }
+        }
+        let claims = claims(&synthetic(&rows)).unwrap();
+        let ids: Vec<&str> = claims.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "table/resnet8-bss-beats-kd",
+                "table/resnet8-kd-beats-baseline",
+                "table/resnet14-bss-beats-kd",
+                "table/resnet14-kd-beats-baseline",
+            ]
+        );
+        let central: Vec<bool> = claims.iter().map(|c| c.central).collect();
+        assert_eq!(central, [true, false, false, false]);
+        assert_eq!(
+            claims[0].lhs,
+            Arm::PerSeed(vec![(1, 61.75), (2, 82.0), (3, 72.25)])
+        );
+        assert_eq!(claims[0].verdict(), Verdict::Holds);
+        assert_eq!(claims[1].verdict(), Verdict::Holds);
+        // ResNet14's students lose the same steady amount per seed.
+        assert_eq!(claims[2].verdict(), Verdict::Contradicted);
+        assert_eq!(claims[3].verdict(), Verdict::Contradicted);
+    }
 }

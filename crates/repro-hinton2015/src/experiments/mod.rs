@@ -42,6 +42,27 @@ pub fn rates(t: &Table, errors: &str, total: &str, filter: &[(&str, &str)]) -> R
     Ok(e.iter().zip(&n).map(|(e, n)| 100.0 * e / n).collect())
 }
 
+/// Per-seed error rates in percent, `(seed, 100 * errors / total)` in order of seed, of the
+/// rows matching `filter` (one row per seed: one arm of a claim paired by seed).
+pub fn per_seed_rate(
+    t: &Table,
+    errors: &str,
+    total: &str,
+    filter: &[(&str, &str)],
+) -> Result<Vec<(u64, f64)>> {
+    let e = t.per_seed(errors, filter)?;
+    let n = t.per_seed(total, filter)?;
+    Ok(e.iter()
+        .zip(&n)
+        .map(|(&(seed, e), &(_, n))| (seed, 100.0 * e / n))
+        .collect())
+}
+
+/// `(seed, f(value))` for every seed of a per-seed arm.
+pub fn map_seeds(arm: &[(u64, f64)], f: impl Fn(f64) -> f64) -> Vec<(u64, f64)> {
+    arm.iter().map(|&(seed, v)| (seed, f(v))).collect()
+}
+
 /// Mean over seeds of [`rates`].
 pub fn mean_rate(t: &Table, errors: &str, total: &str, filter: &[(&str, &str)]) -> Result<f64> {
     Ok(MeanStd::of(&rates(t, errors, total, filter)?).mean)
@@ -184,53 +205,47 @@ impl BiasFix {
     }
 }
 
-/// Distils the large student on `transfer` for every seed, shifts the biases of `shifted` by
-/// the validation-best value of `grid`, and writes `<name>.csv` (one row per seed; the shifted
-/// classes' columns are prefixed `test<digits>_`).
-pub fn distil_and_shift_biases(
-    ctx: &crate::context::Context,
-    name: &str,
-    label: &str,
-    transfer: kd_core::data::Subset,
+/// The bias fix of one seed's student from its logits (row-major, `k` classes): the shift of
+/// the classes `shifted` from `grid` with the fewest **validation** errors (the first of
+/// equals), and the test errors before and after that shift. The test logits never take part
+/// in the choice.
+#[allow(clippy::too_many_arguments)]
+pub fn fix_biases(
+    seed: u64,
+    epochs: usize,
+    val: (&[f32], &[u8]),
+    test: (&[f32], &[u8]),
+    k: usize,
     shifted: &[usize],
     grid: &[f32],
-) -> kd_core::Result<(Vec<BiasFix>, Table)> {
+) -> BiasFix {
     use kd_core::train::{best_bias_shift, error_count_with_bias, errors_on_classes};
-    let device = &ctx.trainer.device;
-    let k = ctx.splits.num_classes();
-    let labels = &ctx.splits.test.labels;
-    let mut fixes = Vec::new();
-    for &seed in &ctx.seeds {
-        let run = ctx.student(
-            label,
-            ctx.settings.student_width,
-            ctx.soft_targets(crate::paper::DISTILLATION_TEMPERATURE),
-            transfer.clone(),
-            seed,
-        )?;
-        let val = run.logits(&ctx.splits.validation, device);
-        let test = run.logits(&ctx.splits.test, device);
-        let (shift, _) = best_bias_shift(&val, &ctx.splits.validation.labels, k, shifted, grid);
-        let mut shifted_test = test.clone();
-        for row in shifted_test.chunks_mut(k) {
-            for &c in shifted {
-                row[c] += shift;
-            }
+    let (shift, _) = best_bias_shift(val.0, val.1, k, shifted, grid);
+    let (test_logits, labels) = test;
+    let mut shifted_test = test_logits.to_vec();
+    for row in shifted_test.chunks_mut(k) {
+        for &c in shifted {
+            row[c] += shift;
         }
-        let (shifted_before, shifted_total) = errors_on_classes(&test, labels, k, shifted);
-        let (shifted_after, _) = errors_on_classes(&shifted_test, labels, k, shifted);
-        fixes.push(BiasFix {
-            seed,
-            epochs: run.final_epoch().epoch,
-            shift,
-            errors_before: error_count_with_bias(&test, labels, k, shifted, 0.0),
-            errors_after: error_count_with_bias(&test, labels, k, shifted, shift),
-            test_total: labels.len(),
-            shifted_before,
-            shifted_after,
-            shifted_total,
-        });
     }
+    let (shifted_before, shifted_total) = errors_on_classes(test_logits, labels, k, shifted);
+    let (shifted_after, _) = errors_on_classes(&shifted_test, labels, k, shifted);
+    BiasFix {
+        seed,
+        epochs,
+        shift,
+        errors_before: error_count_with_bias(test_logits, labels, k, shifted, 0.0),
+        errors_after: error_count_with_bias(test_logits, labels, k, shifted, shift),
+        test_total: labels.len(),
+        shifted_before,
+        shifted_after,
+        shifted_total,
+    }
+}
+
+/// The table of a bias-fix experiment: one row per seed; the shifted classes' columns are
+/// prefixed `test<digits>_`.
+pub fn bias_fix_table(fixes: &[BiasFix], shifted: &[usize]) -> Table {
     let digits: String = shifted.iter().map(|c| c.to_string()).collect();
     let col = |what: &str| format!("test{digits}_{what}");
     let (b, a, t) = (col("errors_before"), col("errors_after"), col("total"));
@@ -245,7 +260,7 @@ pub fn distil_and_shift_biases(
         &a,
         &t,
     ]);
-    for f in &fixes {
+    for f in fixes {
         table.push(vec![
             f.seed.to_string(),
             f.epochs.to_string(),
@@ -258,6 +273,44 @@ pub fn distil_and_shift_biases(
             f.shifted_total.to_string(),
         ]);
     }
+    table
+}
+
+/// Distils the large student on `transfer` for every seed, shifts the biases of `shifted` by
+/// the validation-best value of `grid` ([`fix_biases`]), and writes `<name>.csv`
+/// ([`bias_fix_table`]).
+pub fn distil_and_shift_biases(
+    ctx: &crate::context::Context,
+    name: &str,
+    label: &str,
+    transfer: kd_core::data::Subset,
+    shifted: &[usize],
+    grid: &[f32],
+) -> kd_core::Result<(Vec<BiasFix>, Table)> {
+    let device = &ctx.trainer.device;
+    let k = ctx.splits.num_classes();
+    let mut fixes = Vec::new();
+    for &seed in &ctx.seeds {
+        let run = ctx.student(
+            label,
+            ctx.settings.student_width,
+            ctx.soft_targets(crate::paper::DISTILLATION_TEMPERATURE),
+            transfer.clone(),
+            seed,
+        )?;
+        let val = run.logits(&ctx.splits.validation, device);
+        let test = run.logits(&ctx.splits.test, device);
+        fixes.push(fix_biases(
+            seed,
+            run.final_epoch().epoch,
+            (&val, &ctx.splits.validation.labels),
+            (&test, &ctx.splits.test.labels),
+            k,
+            shifted,
+            grid,
+        ));
+    }
+    let table = bias_fix_table(&fixes, shifted);
     table.write(&ctx.out.join(format!("{name}.csv")))?;
     Ok((fixes, table))
 }
@@ -265,6 +318,108 @@ pub fn distil_and_shift_biases(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A synthetic grid table (`model`, `learning_rate`, `seed`, validation and test errors
+    /// out of 1000 each) from `(model, lr, seed, val_errors, test_errors)` rows.
+    pub(crate) fn grid_table(rows: &[(&str, &str, u64, u32, u32)]) -> Table {
+        let mut t = Table::new(&[
+            "model",
+            "learning_rate",
+            "seed",
+            "val_errors",
+            "val_total",
+            "test_errors",
+            "test_total",
+            "test_errors_at_best_val",
+        ]);
+        for &(model, lr, seed, val, test) in rows {
+            t.push(vec![
+                model.into(),
+                lr.into(),
+                seed.to_string(),
+                val.to_string(),
+                "1000".into(),
+                test.to_string(),
+                "1000".into(),
+                test.to_string(),
+            ]);
+        }
+        t
+    }
+
+    #[test]
+    fn chosen_lr_follows_validation_not_test() {
+        // lr 0.1 has the fewer validation errors, lr 0.05 the fewer test errors.
+        let t = grid_table(&[
+            ("hard", "0.05", 1, 40, 60),
+            ("hard", "0.05", 2, 42, 61),
+            ("hard", "0.1", 1, 30, 90),
+            ("hard", "0.1", 2, 31, 91),
+            // Another model, whose runs must not enter the hard student's choice.
+            ("distilled", "0.05", 1, 1, 1),
+            ("distilled", "0.1", 1, 99, 99),
+        ]);
+        assert_eq!(chosen_lr(&t, &[("model", "hard")]).unwrap(), "0.1");
+        assert_eq!(chosen_lr(&t, &[("model", "distilled")]).unwrap(), "0.05");
+        // On mean validation errors: one seed's low count does not decide it.
+        let t = grid_table(&[
+            ("hard", "0.02", 1, 10, 10),
+            ("hard", "0.02", 2, 60, 10),
+            ("hard", "0.05", 1, 30, 50),
+            ("hard", "0.05", 2, 30, 50),
+        ]);
+        assert_eq!(chosen_lr(&t, &[("model", "hard")]).unwrap(), "0.05");
+        // Equal mean validation errors: the first rate in table (grid) order.
+        let t = grid_table(&[("hard", "0.05", 1, 30, 90), ("hard", "0.1", 1, 30, 10)]);
+        assert_eq!(chosen_lr(&t, &[("model", "hard")]).unwrap(), "0.05");
+        assert!(chosen_lr(&t, &[("model", "teacher")]).is_err());
+    }
+
+    #[test]
+    fn per_seed_rates_pair_by_seed_and_refuse_two_rows_per_seed() {
+        let t = grid_table(&[
+            ("hard", "0.1", 2, 30, 20),
+            ("hard", "0.1", 1, 30, 10),
+            ("hard", "0.05", 1, 30, 40),
+        ]);
+        let f = [("model", "hard"), ("learning_rate", "0.1")];
+        assert_eq!(
+            per_seed_rate(&t, "test_errors", "test_total", &f).unwrap(),
+            [(1, 1.0), (2, 2.0)]
+        );
+        assert!(per_seed_rate(&t, "test_errors", "test_total", &[("model", "hard")]).is_err());
+    }
+
+    #[test]
+    fn the_bias_shift_is_chosen_on_validation_not_test() {
+        // Two classes; class 1's bias is shifted. On validation, a shift of 1 fixes both 1s
+        // and a shift above 1.5 breaks the 0; on test, only a shift of 3 would fix the 1s.
+        let val_logits = [0.0, -0.5, 0.0, -0.5, 0.0, -1.5];
+        let val_labels = [1, 1, 0];
+        let test_logits = [0.0, -2.5, 0.0, -2.5, 0.0, 1.0];
+        let test_labels = [1, 1, 1];
+        let fix = fix_biases(
+            7,
+            30,
+            (&val_logits, &val_labels),
+            (&test_logits, &test_labels),
+            2,
+            &[1],
+            &[0.0, 1.0, 2.0, 3.0],
+        );
+        assert_eq!(fix.shift, 1.0);
+        assert_eq!(
+            (fix.errors_before, fix.errors_after, fix.test_total),
+            (2, 2, 3)
+        );
+        assert_eq!(
+            (fix.shifted_before, fix.shifted_after, fix.shifted_total),
+            (2, 2, 3)
+        );
+        let table = bias_fix_table(&[fix], &[1]);
+        assert_eq!(table.header[6], "test1_errors_before");
+        assert_eq!(table.rows[0][..3], ["7", "30", "1"]);
+    }
 
     #[test]
     fn a_diverged_grid_run_counts_as_all_wrong_and_other_errors_pass_through() {

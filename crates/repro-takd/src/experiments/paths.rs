@@ -6,9 +6,9 @@
 use kd_core::Result;
 use kd_core::report::chart::bar_chart;
 use kd_core::report::summary::Section;
-use kd_core::report::{Claim, MeanStd, Relation, Table};
+use kd_core::report::{Arm, Claim, MeanStd, Relation, Table};
 
-use crate::claims::is_required;
+use crate::claims::is_central;
 use crate::context::Context;
 use crate::paper::Family;
 
@@ -92,55 +92,69 @@ pub fn run(ctx: &Context) -> Result<()> {
     s.write(&ctx.out)
 }
 
+/// A path's name, its number of assistants and its student's accuracy per seed.
+type PathAccuracies = (String, usize, Vec<(u64, f64)>);
+
+/// Both claims per seed: each seed's students at the end of every path (its chains share the
+/// seed; under a shared teacher every chain starts from that one run). "Every path with an
+/// assistant beats direct" compares, per seed, the worst such path with the direct one; "the
+/// full chain is best" compares, per seed, the full chain with the best other path. Taking the
+/// worst (or the best other) per seed works against the claim: with no effect at all, the
+/// worst of seven paths falls below an eighth, so a verdict that holds is conservative.
 pub fn claims(table: &Table) -> Result<Vec<Claim>> {
-    let mut means: Vec<(String, usize, f64)> = Vec::new();
+    let mut paths: Vec<PathAccuracies> = Vec::new();
     for path in table.distinct("path")? {
-        let f = [("path", path.as_str())];
-        let acc = MeanStd::of(&table.numbers_where("student_test_accuracy", &f)?).mean;
+        let acc = table.per_seed("student_test_accuracy", &[("path", path.as_str())])?;
         let assistants = path.matches('-').count().saturating_sub(1);
-        means.push((path, assistants, acc));
+        paths.push((path, assistants, acc));
     }
-    let Some(direct) = means.iter().find(|m| m.1 == 0).cloned() else {
+    let Some(direct) = paths.iter().find(|m| m.1 == 0) else {
         return Ok(Vec::new());
     };
-    let Some(full) = means.iter().max_by_key(|m| m.1).cloned() else {
+    let Some(full) = paths.iter().max_by_key(|m| m.1) else {
         return Ok(Vec::new());
     };
-    let worst_with_ta = means
-        .iter()
-        .filter(|m| m.1 > 0)
-        .min_by(|a, b| a.2.total_cmp(&b.2))
-        .cloned();
-    let best_other = means
-        .iter()
-        .filter(|m| m.0 != full.0)
-        .max_by(|a, b| a.2.total_cmp(&b.2))
-        .cloned();
+    // Per seed, the extreme over `paths` (min or max) of their accuracies.
+    let extreme = |paths: &[&PathAccuracies], max: bool| {
+        let arms: Vec<&[(u64, f64)]> = paths.iter().map(|p| p.2.as_slice()).collect();
+        Arm::combine(&arms, |v| {
+            let pick = if max { f64::max } else { f64::min };
+            v.iter().copied().reduce(pick).unwrap_or(f64::NAN)
+        })
+    };
+    let with_ta: Vec<_> = paths.iter().filter(|m| m.1 > 0).collect();
+    let others: Vec<_> = paths.iter().filter(|m| m.0 != full.0).collect();
     let id = |s: &str| format!("{NAME}/{s}");
     let mut out = Vec::new();
-    if let Some(worst) = worst_with_ta {
-        out.push(Claim {
-            id: id("every-path-with-an-assistant-beats-direct"),
-            statement: "every path through at least one assistant beats direct distillation".into(),
-            lhs_label: format!("worst path with an assistant, {} (%)", worst.0),
-            lhs: worst.2,
-            relation: Relation::Greater,
-            rhs_label: format!("direct, {} (%)", direct.0),
-            rhs: direct.2,
-            required: is_required(&id("every-path-with-an-assistant-beats-direct")),
-        });
+    if !with_ta.is_empty() {
+        let every = id("every-path-with-an-assistant-beats-direct");
+        out.push(Claim::new(
+            every.clone(),
+            "every path through at least one assistant beats direct distillation (per seed, \
+             the worst such path)",
+            ("worst path with an assistant (%)", extreme(&with_ta, false)),
+            Relation::Greater,
+            (
+                format!("direct, {} (%)", direct.0).as_str(),
+                Arm::PerSeed(direct.2.clone()),
+            ),
+            is_central(&every),
+        ));
     }
-    if let Some(other) = best_other {
-        out.push(Claim {
-            id: id("the-full-chain-is-best"),
-            statement: "the path through every assistant is the best".into(),
-            lhs_label: format!("full chain, {} (%)", full.0),
-            lhs: full.2,
-            relation: Relation::GreaterOrEqual,
-            rhs_label: format!("best other path, {} (%)", other.0),
-            rhs: other.2,
-            required: is_required(&id("the-full-chain-is-best")),
-        });
+    if !others.is_empty() {
+        let best = id("the-full-chain-is-best");
+        out.push(Claim::new(
+            best.clone(),
+            "the path through every assistant is the best (per seed, against the best other \
+             path)",
+            (
+                format!("full chain, {} (%)", full.0).as_str(),
+                Arm::PerSeed(full.2.clone()),
+            ),
+            Relation::GreaterOrEqual,
+            ("best other path (%)", extreme(&others, true)),
+            is_central(&best),
+        ));
     }
     Ok(out)
 }
@@ -165,5 +179,69 @@ mod tests {
         prefixes.sort();
         prefixes.dedup();
         assert_eq!(prefixes.len(), 16);
+    }
+}
+
+#[cfg(test)]
+mod claims_tests {
+    use super::*;
+    use kd_core::report::Verdict;
+
+    /// Per seed a base accuracy far from the others' and, per path, a steady offset: direct
+    /// 0, the full chain +1.0, every other path with an assistant between +0.2 and +0.8 — on
+    /// seed 2, path 10-8-2 is the worst, elsewhere 10-6-2.
+    fn synthetic() -> Table {
+        let mut t = Table::new(&["path", "assistants", "seed", "student_test_accuracy"]);
+        let paths = all_paths(10, &[8, 6, 4], 2);
+        for (seed, base) in [(1u64, 80.0), (2, 86.0), (3, 83.0)] {
+            for path in &paths {
+                let name = path_name(path);
+                let offset = match name.as_str() {
+                    "10-2" => 0.0,
+                    "10-8-6-4-2" => 1.0,
+                    "10-6-2" if seed != 2 => 0.2,
+                    "10-8-2" if seed == 2 => 0.1,
+                    _ => 0.5 + 0.05 * (path.len() as f64),
+                };
+                t.push(vec![
+                    name,
+                    (path.len() - 2).to_string(),
+                    seed.to_string(),
+                    format!("{:.2}", base + offset),
+                ]);
+            }
+        }
+        t
+    }
+
+    #[test]
+    fn the_worst_and_best_paths_are_taken_per_seed() {
+        let claims = claims(&synthetic()).unwrap();
+        assert_eq!(claims.len(), 2);
+        let every = &claims[0];
+        assert_eq!(every.id, "paths/every-path-with-an-assistant-beats-direct");
+        assert_eq!(
+            every.lhs,
+            Arm::PerSeed(vec![(1, 80.2), (2, 86.1), (3, 83.2)])
+        );
+        assert_eq!(
+            every.rhs,
+            Arm::PerSeed(vec![(1, 80.0), (2, 86.0), (3, 83.0)])
+        );
+        assert_eq!(every.verdict(), Verdict::Holds, "{}", every.evidence());
+        let full = &claims[1];
+        assert_eq!(
+            full.lhs,
+            Arm::PerSeed(vec![(1, 81.0), (2, 87.0), (3, 84.0)])
+        );
+        // The best other path per seed: 10-8-6-2 and the like at +0.7.
+        let Arm::PerSeed(best_other) = &full.rhs else {
+            panic!("per-seed arm expected");
+        };
+        for (&(_, b), base) in best_other.iter().zip([80.0, 86.0, 83.0]) {
+            assert!((b - (base + 0.7)).abs() < 1e-9, "{b}");
+        }
+        assert_eq!(full.verdict(), Verdict::Holds, "{}", full.evidence());
+        assert!(claims.iter().all(|c| !c.central));
     }
 }

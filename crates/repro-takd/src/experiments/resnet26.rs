@@ -12,19 +12,22 @@ use crate::paper::{self, Family};
 
 pub const NAME: &str = "resnet26";
 
+/// The columns of the experiment's CSV.
+const HEADER: [&str; 8] = [
+    "student",
+    "assistant",
+    "teacher",
+    "method",
+    "seed",
+    "epochs",
+    "test_accuracy",
+    "teacher_test_accuracy",
+];
+
 pub fn run(ctx: &Context) -> Result<()> {
     let teacher = paper::RESNET26_TEACHER;
     let epochs = ctx.settings.resnet26_epochs.unwrap_or_else(|| ctx.epochs());
-    let mut table = Table::new(&[
-        "student",
-        "assistant",
-        "teacher",
-        "method",
-        "seed",
-        "epochs",
-        "test_accuracy",
-        "teacher_test_accuracy",
-    ]);
+    let mut table = Table::new(&HEADER);
     for &seed in &ctx.seeds {
         for &(student, assistant) in &ctx.settings.resnet26_pairs {
             let teacher_run =
@@ -90,7 +93,7 @@ pub fn run(ctx: &Context) -> Result<()> {
     s.write(&ctx.out)
 }
 
-/// Per student: TAKD beats BLKD, and BLKD beats NOKD (means over seeds).
+/// Per student: TAKD beats BLKD, and BLKD beats NOKD, paired by seed.
 pub fn claims(table: &Table) -> Result<Vec<Claim>> {
     let mut out = Vec::new();
     for student in table.distinct("student")? {
@@ -103,4 +106,47 @@ pub fn claims(table: &Table) -> Result<Vec<Claim>> {
         )?);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kd_core::report::{Arm, Verdict};
+
+    #[test]
+    fn claims_pair_by_seed_per_student() {
+        let mut t = Table::new(&HEADER);
+        for (student, offset) in [("8", 0.0), ("14", 3.0)] {
+            for (seed, base) in [(1u64, 85.0), (2, 88.0), (3, 86.5)] {
+                for (method, gain) in [("NOKD", 0.0), ("BLKD", 0.6), ("TAKD", 1.5)] {
+                    let acc = base + offset + gain + 0.01 * seed as f64;
+                    t.push(
+                        [
+                            student,
+                            "20",
+                            "26",
+                            method,
+                            &seed.to_string(),
+                            "80",
+                            &format!("{acc:.2}"),
+                            "92",
+                        ]
+                        .map(String::from)
+                        .to_vec(),
+                    );
+                }
+            }
+        }
+        let claims = claims(&t).unwrap();
+        assert_eq!(claims.len(), 4);
+        assert_eq!(claims[0].id, "resnet26/resnet8-blkd-beats-nokd");
+        assert!(claims.iter().all(|c| !c.central));
+        let Arm::PerSeed(nokd) = &claims[2].rhs else {
+            panic!("per-seed arm expected");
+        };
+        assert_eq!(nokd, &[(1, 88.01), (2, 91.02), (3, 89.53)]);
+        for c in &claims {
+            assert_eq!(c.verdict(), Verdict::Holds, "{}", c.evidence());
+        }
+    }
 }
