@@ -17,7 +17,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use kd_core::Result;
 use kd_core::check::{
-    ClaimReport, Comparison, DEFAULT_STANDARD_ERRORS, compare_dirs, gate, verify_claims,
+    ClaimReport, Comparison, DEFAULT_STANDARD_ERRORS, MAX_GATE_FLIP, compare_dirs, gate,
+    verify_claims,
 };
 use kd_core::report::summary::{central_claims_text, refresh, verdict_counts};
 use kd_core::report::{CentralClaim, Claim};
@@ -231,6 +232,13 @@ fn gate_fresh(p: &Paper, committed: &Path, fresh: &Path) -> Result<bool> {
     for (id, flip) in &report.gated {
         println!(
             "gated (holds in {}): {id}, flip probability on a new draw {flip:.4}",
+            committed.display()
+        );
+    }
+    for (id, flip) in &report.too_fragile {
+        println!(
+            "not gated (holds in {}, but a new draw reverses it with probability {flip:.4}, \
+             above {MAX_GATE_FLIP}): {id}",
             committed.display()
         );
     }

@@ -442,12 +442,21 @@ fn arms_agree(a: &Arm, b: &Arm) -> bool {
     }
 }
 
+/// The largest chance of reversing on a new draw that a gated claim may have. A claim that
+/// holds with p near alpha on 3 seeds reverses on a fresh draw several times in a hundred
+/// (p = 0.04 on 3 seeds: 7 %); gating it would make CI fail on unchanged commits. Such a claim
+/// is reported as established but not gated, and its profile needs more seeds to guard it.
+pub const MAX_GATE_FLIP: f64 = 0.01;
+
 /// What [`gate`] found: CI's rule for a fresh run against the committed `ci` results.
 #[derive(Debug, Default)]
 pub struct GateReport {
-    /// The committed claims that hold (established), each with the chance that an unchanged
-    /// commit's fresh run on another machine reverses its direction.
+    /// The committed claims that hold (established) with a flip probability of at most
+    /// [`MAX_GATE_FLIP`], each with the chance that an unchanged commit's fresh run on another
+    /// machine reverses its direction.
     pub gated: Vec<(String, f64)>,
+    /// Claims that hold in the committed results but reverse too easily to gate.
+    pub too_fragile: Vec<(String, f64)>,
     /// Established claims that fail, are contradicted or are missing in the fresh run.
     pub problems: Vec<String>,
 }
@@ -460,11 +469,12 @@ impl GateReport {
     }
 }
 
-/// CI's gate: every claim that **holds** in the committed results must be present in the fresh
-/// run and must not fail there (fails or contradicted); claims not shown in the committed
-/// results are never gates. A fresh run on another CPU is a new draw, so a gate "must hold
-/// again" would fail about half the time on a claim whose p sits near alpha; "must not reverse"
-/// fails with the probability [`PairedTest::flip_probability`] reports (tested).
+/// CI's gate: every claim that **holds** in the committed results, and whose chance of
+/// reversing on a new draw is at most [`MAX_GATE_FLIP`], must be present in the fresh run and
+/// must not fail there (fails or contradicted); claims not shown in the committed results are
+/// never gates. A fresh run on another CPU is a new draw, so a gate "must hold again" would
+/// fail about half the time on a claim whose p sits near alpha; "must not reverse" fails with
+/// the probability [`PairedTest::flip_probability`] reports (tested).
 ///
 /// [`PairedTest::flip_probability`]: crate::report::verdict::PairedTest::flip_probability
 pub fn gate(committed: &[Claim], fresh: &[Claim]) -> GateReport {
@@ -475,6 +485,10 @@ pub fn gate(committed: &[Claim], fresh: &[Claim]) -> GateReport {
             .test
             .map(|t| t.flip_probability())
             .unwrap_or(f64::NAN);
+        if flip.is_nan() || flip > MAX_GATE_FLIP {
+            report.too_fragile.push((c.id.clone(), flip));
+            continue;
+        }
         report.gated.push((c.id.clone(), flip));
         match fresh.iter().find(|f| f.id == c.id) {
             None => report.problems.push(format!(
@@ -700,7 +714,13 @@ mod tests {
         let r = gate(&committed, &[weaker, reversed_noise.clone()]);
         assert!(r.problems.is_empty(), "{:?}", r.problems);
         assert_eq!(r.gated.len(), 1);
-        assert!(r.false_alarm_rate() > 0.0 && r.false_alarm_rate() < 0.05);
+        assert!(r.false_alarm_rate() > 0.0 && r.false_alarm_rate() <= MAX_GATE_FLIP);
+        // A claim that holds near alpha (p = 0.04 on 3 seeds) reverses too often to gate.
+        let fragile = claim("x/fragile", &[1.0, 1.8, 1.3], false);
+        assert!(fragile.holds());
+        let r = gate(&[fragile], &[claim("x/fragile", &[3.0, 3.0, 3.0], false)]);
+        assert!(r.problems.is_empty() && r.gated.is_empty(), "{r:?}");
+        assert_eq!(r.too_fragile.len(), 1);
         // The established claim reversing (a mutant without distillation: no difference)
         // fails the gate, and so does its absence.
         let mutant = claim("x/central", &[2.0, 2.1, 1.9], true);
