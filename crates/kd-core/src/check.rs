@@ -285,12 +285,16 @@ fn compare_column(
     let mut out = Vec::new();
     for (i, (key, _)) in want_groups.iter().enumerate() {
         let (nw, ng) = (w[i].len(), g[i].len());
-        if nw == 0 || ng == 0 {
-            if nw != ng {
-                out.push(format!(
-                    "{name}: {key:?} column `{column}`: {ng} finite values, expected {nw}"
-                ));
-            }
+        // A seed whose value turned NaN or infinite (or the reverse) is a mismatch by itself:
+        // the mean over the remaining seeds must not hide it (issue 20).
+        if nw != ng {
+            out.push(format!(
+                "{name}: {key:?} column `{column}`: {ng} finite values, expected {nw} (a value \
+                 is NaN or infinite in one run and finite in the other)"
+            ));
+            continue;
+        }
+        if nw == 0 {
             continue;
         }
         let (mw, mg) = (mean(&w[i]), mean(&g[i]));
@@ -569,6 +573,23 @@ mod tests {
             compare_tables("t", &reference(), &shifted, Comparison::Exact).len(),
             3
         );
+    }
+
+    #[test]
+    fn a_seed_turned_nan_or_infinite_is_a_mismatch() {
+        for bad_value in [f64::NAN, f64::INFINITY] {
+            let mut lost = reference();
+            lost.rows[1][2] = bad_value.to_string();
+            let bad = compare_tables("t", &reference(), &lost, SPREAD);
+            assert_eq!(bad.len(), 1, "{bad:?}");
+            assert!(bad[0].contains("2 finite values, expected 3"), "{bad:?}");
+            // Every seed of a group lost, and the reverse direction.
+            for r in lost.rows.iter_mut().filter(|r| r[0] == "a") {
+                r[2] = bad_value.to_string();
+            }
+            assert!(!compare_tables("t", &reference(), &lost, SPREAD).is_empty());
+            assert!(!compare_tables("t", &lost, &reference(), SPREAD).is_empty());
+        }
     }
 
     #[test]

@@ -134,6 +134,12 @@ impl Profile {
     }
 }
 
+/// The most seeds one invocation accepts: far beyond any power calculation's need (the
+/// verdicts' seed counts stop at `report::verdict::MAX_SEEDS`), and small enough that the seed
+/// list and its runs' bookkeeping are never an allocation failure (issue 20: `--seeds
+/// 4000000000` aborted).
+pub const MAX_SEEDS: usize = 10_000;
+
 #[derive(Debug, Clone, Args)]
 pub struct CommonArgs {
     /// smoke (seconds), ci (minutes: run afresh by CI), cpu (default:
@@ -214,11 +220,14 @@ impl CommonArgs {
         self.dataset.clone().unwrap_or_else(|| default.to_string())
     }
 
-    /// The seeds `1..=N`: `--seeds N`, else the profile's `default` count.
+    /// The seeds `1..=N`: `--seeds N`, else the profile's `default` count; N from 1 to
+    /// [`MAX_SEEDS`].
     pub fn seeds_or(&self, default: usize) -> Result<Vec<u64>> {
         let n = self.seeds.unwrap_or(default);
-        if n == 0 {
-            return Err(KdError::Config("--seeds must be at least 1".into()));
+        if n == 0 || n > MAX_SEEDS {
+            return Err(KdError::Config(format!(
+                "--seeds {n}: give a number of seeds from 1 to {MAX_SEEDS}"
+            )));
         }
         Ok((1..=n as u64).collect())
     }
@@ -437,6 +446,11 @@ mod tests {
         assert_eq!(two.seeds_or(5).unwrap(), [1, 2]);
         let zero = Cli::parse_from(["x", "--seeds", "0"]).common;
         assert!(zero.seeds_or(5).is_err());
+        for huge in ["4000000000", "18446744073709551615"] {
+            let cli = Cli::try_parse_from(["x", "--seeds", huge]).unwrap();
+            let e = cli.common.seeds_or(5).unwrap_err().to_string();
+            assert!(e.contains("from 1 to 10000"), "{e}");
+        }
         assert_eq!(
             cli.common.selected(&["a", "b", "c"]).unwrap(),
             vec!["a", "b"]

@@ -272,6 +272,52 @@ fn finished_runs_are_reused_by_key() {
     assert_ne!(other.key(), s.key());
 }
 
+/// Issue 20: a run directory copied over another's, or weights changed in place (same size),
+/// are refused with one error naming the directory to remove, never used; removing it
+/// retrains the run.
+#[test]
+fn a_corrupt_run_store_is_refused_not_used() {
+    let splits = splits();
+    let a = spec(&splits, MlpConfig::plain(&[784, 16, 10]), 1);
+    let mut b = a.clone();
+    b.seed += 1;
+    let dir = tempfile::tempdir().unwrap();
+    let t = trainer(dir.path());
+    let run_a = t.train("a", &a, &splits, &[]).unwrap();
+    t.train("b", &b, &splits, &[]).unwrap();
+    let (dir_a, dir_b) = (dir.path().join(a.key()), dir.path().join(b.key()));
+
+    // b's manifest copied over a's: a's directory now claims to be b.
+    std::fs::copy(dir_b.join("manifest.json"), dir_a.join("manifest.json")).unwrap();
+    let err = trainer(dir.path())
+        .train("a", &a, &splits, &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("belongs to run") && err.contains(&b.key()) && err.contains("remove the"),
+        "{err}"
+    );
+
+    // Removing the directory, as the message says, retrains the same run.
+    std::fs::remove_dir_all(&dir_a).unwrap();
+    let again = trainer(dir.path()).train("a", &a, &splits, &[]).unwrap();
+    assert!(!again.reused);
+    assert_eq!(weights(&again), weights(&run_a));
+
+    // 4 KiB of a's weights zeroed in place: the file keeps its size.
+    let model = dir_a.join("model.bpk");
+    let mut bytes = std::fs::read(&model).unwrap();
+    let len = bytes.len();
+    bytes[len / 2..len / 2 + 4096.min(len / 2)].fill(0);
+    std::fs::write(&model, &bytes).unwrap();
+    assert_eq!(std::fs::metadata(&model).unwrap().len() as usize, len);
+    let err = trainer(dir.path())
+        .train("a", &a, &splits, &[])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("sha256") && err.contains("corrupt"), "{err}");
+}
+
 #[test]
 fn diverging_run_stops_with_epoch_and_batch() {
     let splits = splits();

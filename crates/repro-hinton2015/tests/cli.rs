@@ -232,13 +232,14 @@ fn bad_flags_fail_with_a_message() {
         "{}",
         stderr(&o)
     );
-    let cases: [(&[&str], i32, &str); 8] = [
+    let cases: [(&[&str], i32, &str); 9] = [
         (&["--shard", "3/2"], 2, "is not I/N with 1 <= I <= N"),
         (&["--shard", "1/2", "--plan"], 2, "cannot be used with"),
         (&["--emit", "slurm"], 2, "--plan"),
         (&["--device", "cuda:x"], 1, "not a device index"),
         (&["--only", "mnist-tabel"], 1, "choose from: mnist-table"),
-        (&["--seeds", "0"], 1, "--seeds must be at least 1"),
+        (&["--seeds", "0"], 1, "give a number of seeds from 1 to"),
+        (&["--seeds", "4000000000"], 1, "give a number of seeds from 1 to"),
         (&["--device", "tpu"], 1, "unknown device"),
         (&["--dataset", "cifar-11"], 1, "unknown dataset"),
     ];

@@ -145,6 +145,11 @@ pub fn locate(info: &DatasetInfo, loc: &Locations) -> Result<PathBuf> {
             candidates.push((sub, why));
         }
     }
+    // A user who names a directory asks for that data: never fall back to ours (issue 20: a
+    // --data-dir without the files silently gave the bundled digits).
+    if loc.data_dir.is_some() {
+        candidates.retain(|(_, why)| *why == "--data-dir");
+    }
     for (dir, _) in &candidates {
         if has_all_files(info, dir) {
             return Ok(dir.clone());
@@ -154,6 +159,14 @@ pub fn locate(info: &DatasetInfo, loc: &Locations) -> Result<PathBuf> {
         .iter()
         .map(|(d, why)| format!("  - {} ({why}): {}", d.display(), missing_list(info, d)))
         .collect();
+    if loc.data_dir.is_some() {
+        tried.push(
+            "  - nowhere else: --data-dir names where this data must be (leave it out to use \
+             $KD_DATA_DIR, data/, the system package or a download)"
+                .into(),
+        );
+        return Err(missing(info, tried));
+    }
     match (&info.source, loc.allow_download, &loc.workspace_dir) {
         (Source::None, _, _) => {
             tried.push("  - download: this dataset has no download source".into())
@@ -323,8 +336,37 @@ mod tests {
         .to_string();
         assert!(err.contains("dataset `mnist` was not found"), "{err}");
         assert!(err.contains("nowhere"), "{err}");
-        assert!(err.contains("downloads are off"), "{err}");
+        assert!(err.contains("nowhere else: --data-dir"), "{err}");
         assert!(err.contains("Fix:"), "{err}");
+        let err = load_dataset(&info, &offline(None, tmp.path()))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("downloads are off"), "{err}");
+    }
+
+    /// Issue 20: a --data-dir that does not exist, or lacks a file, is an error even where the
+    /// bundled copy is at hand: a user asking for their own data never gets ours.
+    #[test]
+    fn a_data_dir_without_the_files_never_falls_back_to_ours() {
+        let tmp = tempfile::tempdir().unwrap();
+        write_set(&tmp.path().join("ws/mnist-10k"), 5);
+        let info = dataset_info("mnist-10k").unwrap();
+        let ws = tmp.path().join("ws");
+        let err = load_dataset(&info, &offline(Some(tmp.path().join("absent")), &ws))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("absent") && err.contains("nowhere else"),
+            "{err}"
+        );
+        // A directory holding all but one file.
+        let partial = tmp.path().join("partial");
+        write_set(&partial, 3);
+        std::fs::remove_file(partial.join(&info.files[0].name)).unwrap();
+        let err = load_dataset(&info, &offline(Some(partial), &ws))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(&info.files[0].name), "{err}");
     }
 
     #[test]

@@ -88,6 +88,11 @@ pub struct Manifest {
     pub wall_seconds: f64,
     pub epochs: usize,
     pub finished_unix: u64,
+    /// sha256 of `model.bpk` as written: a completed run whose weights no longer match it is
+    /// refused, never used. (Absent in manifests written before it existed: those weights are
+    /// not verifiable.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_sha256: Option<String>,
 }
 
 impl RunStore {
@@ -151,10 +156,15 @@ impl RunStore {
     /// whose presence marks completion — and drops its checkpoint.
     pub fn finish(&self, model: &Net, history: &[EpochMetrics], manifest: &Manifest) -> Result<()> {
         let dir = self.dir(&manifest.key);
-        save_model(model, &dir.join("model.bpk"))?;
+        let weights = dir.join("model.bpk");
+        save_model(model, &weights)?;
         write_json(&dir.join("history.json"), &history)?;
         write_atomic(&dir.join("metrics.csv"), metrics_csv(history).as_bytes())?;
-        write_json(&dir.join("manifest.json"), manifest)?;
+        let manifest = Manifest {
+            model_sha256: Some(file_sha256(&weights)?),
+            ..manifest.clone()
+        };
+        write_json(&dir.join("manifest.json"), &manifest)?;
         let _ = std::fs::remove_dir_all(dir.join("checkpoint"));
         Ok(())
     }
@@ -175,14 +185,51 @@ impl RunStore {
         read_json(&path).map(Some)
     }
 
-    /// The manifest of a completed run, if there is one.
+    /// The manifest of a completed run, if there is one, after checking that it is this key's
+    /// (a run directory or manifest copied over another's would otherwise serve the wrong
+    /// model) and that `model.bpk` is the file the run wrote (its sha256).
     pub fn completed(&self, key: &str) -> Result<Option<Manifest>> {
-        let path = self.dir(key).join("manifest.json");
+        let dir = self.dir(key);
+        let path = dir.join("manifest.json");
         if !path.is_file() {
             return Ok(None);
         }
-        read_json(&path).map(Some)
+        let manifest: Manifest = read_json(&path)?;
+        let fix = format!(
+            "remove the directory {} (the run is retrained on the next invocation)",
+            dir.display()
+        );
+        if manifest.key != key {
+            return Err(KdError::corrupt(
+                &path,
+                format!(
+                    "the run store is corrupt: this manifest belongs to run {} (\"{}\"), not to \
+                     run {key} whose directory holds it (copied over another run?); {fix}",
+                    manifest.key, manifest.label
+                ),
+            ));
+        }
+        if let Some(want) = &manifest.model_sha256 {
+            let weights = dir.join("model.bpk");
+            let got = file_sha256(&weights)?;
+            if &got != want {
+                return Err(KdError::corrupt(
+                    &weights,
+                    format!(
+                        "the run store is corrupt: the weights' sha256 is {got}, its manifest \
+                         recorded {want} when the run finished; {fix}"
+                    ),
+                ));
+            }
+        }
+        Ok(Some(manifest))
     }
+}
+
+/// The sha256 of a file's bytes, as hex.
+fn file_sha256(path: &std::path::Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| KdError::io(path, e))?;
+    Ok(hex(&Sha256::digest(&bytes)))
 }
 
 /// The commit of the working tree (12 hex digits), with `-dirty` when files other than the

@@ -481,6 +481,8 @@ impl Trainer {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_secs())
                 .unwrap_or(0),
+            // Filled in by the store from the file it writes.
+            model_sha256: None,
         };
         self.store.finish(&model, &progress.history, &manifest)?;
         Ok(TrainedRun {

@@ -23,22 +23,70 @@ pub struct IdxArray {
 pub fn read_idx(path: &Path) -> Result<IdxArray> {
     let raw = std::fs::read(path).map_err(|e| KdError::io(path, e))?;
     let bytes = if raw.starts_with(&GZIP_MAGIC) {
-        let mut out = Vec::with_capacity(raw.len() * 4);
-        flate2::read::GzDecoder::new(raw.as_slice())
-            .read_to_end(&mut out)
-            .map_err(|e| {
-                KdError::corrupt(
-                    path,
-                    format!(
-                        "truncated or corrupt gzip stream ({e}); delete the file and fetch it again"
-                    ),
-                )
-            })?;
-        out
+        gunzip_idx(path, &raw)?
     } else {
         raw
     };
     parse_idx(&bytes).map_err(|problem| KdError::corrupt(path, problem))
+}
+
+/// The most data bytes an IDX file may declare (full MNIST's training images are 47 MB): a
+/// header that declares more is refused before anything is decompressed.
+pub const MAX_IDX_DATA_BYTES: usize = 1 << 30;
+
+/// Decompresses a gzip IDX file (every member: `MultiGzDecoder`), reading the header first and
+/// then at most the data bytes it declares plus one (so `parse_idx` can still report trailing
+/// bytes): a small file whose header claims billions of images is refused, not inflated
+/// (issue 20: a 0.5 MB file reached 630 MB before the error).
+fn gunzip_idx(path: &Path, raw: &[u8]) -> Result<Vec<u8>> {
+    let corrupt = |e: std::io::Error| {
+        KdError::corrupt(
+            path,
+            format!("truncated or corrupt gzip stream ({e}); delete the file and fetch it again"),
+        )
+    };
+    let mut stream = flate2::read::MultiGzDecoder::new(raw);
+    let mut out = Vec::new();
+    (&mut stream)
+        .take(4)
+        .read_to_end(&mut out)
+        .map_err(corrupt)?;
+    if out.len() < 4 || out[0] != 0 || out[1] != 0 || out[3] == 0 {
+        // Not an IDX header: parse_idx says what is wrong with it.
+        return Ok(out);
+    }
+    let ndims = out[3] as usize;
+    (&mut stream)
+        .take(4 * ndims as u64)
+        .read_to_end(&mut out)
+        .map_err(corrupt)?;
+    if out.len() < 4 + 4 * ndims {
+        return Ok(out);
+    }
+    let declared = (0..ndims)
+        .map(|i| {
+            let o = 4 + 4 * i;
+            u32::from_be_bytes([out[o], out[o + 1], out[o + 2], out[o + 3]]) as usize
+        })
+        .try_fold(1usize, |acc, d| acc.checked_mul(d))
+        .filter(|&n| n <= MAX_IDX_DATA_BYTES)
+        .ok_or_else(|| {
+            KdError::corrupt(
+                path,
+                format!(
+                    "the IDX header declares more than {MAX_IDX_DATA_BYTES} data bytes (a \
+                     {}-byte file): corrupt or not an MNIST-style file; delete it and fetch it \
+                     again",
+                    raw.len()
+                ),
+            )
+        })?;
+    out.reserve(declared + 1);
+    stream
+        .take(declared as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(corrupt)?;
+    Ok(out)
 }
 
 /// Parses IDX bytes; the error is a description of what is wrong.
@@ -215,6 +263,53 @@ mod tests {
         let mut long = encode_idx(&[2], &[1, 2]);
         long.push(9);
         assert!(parse_idx(&long).unwrap_err().contains("trailing"));
+    }
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut e, bytes).unwrap();
+        e.finish().unwrap()
+    }
+
+    /// A valid gzip of several members (what `cat a.gz b.gz` makes) reads as one stream.
+    #[test]
+    fn multi_member_gzip_is_read_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("m.gz");
+        let data: Vec<u8> = (0..60).collect();
+        let whole = encode_idx(&[3, 20], &data);
+        let mut two = gzip(&whole[..30]);
+        two.extend(gzip(&whole[30..]));
+        std::fs::write(&p, &two).unwrap();
+        let a = read_idx(&p).unwrap();
+        assert_eq!((a.dims, a.data), (vec![3, 20], data));
+    }
+
+    /// A small gzip whose header declares 2^32 - 1 images of 28 x 28 is refused from its
+    /// header; one declaring a plausible size but holding more is read only to one byte past it.
+    #[test]
+    fn a_header_declaring_too_much_is_refused_before_decompressing() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("bomb.gz");
+        let mut header = vec![0, 0, 8, 3];
+        for d in [u32::MAX, 28, 28] {
+            header.extend(d.to_be_bytes());
+        }
+        let mut body = header.clone();
+        body.extend(vec![0u8; 1 << 20]);
+        std::fs::write(&p, gzip(&body)).unwrap();
+        let err = read_idx(&p).unwrap_err().to_string();
+        assert!(
+            err.contains("declares more than") && err.contains("bomb.gz"),
+            "{err}"
+        );
+        // Declares 10 bytes, holds a megabyte: trailing bytes, found after 11 read.
+        let mut small = vec![0, 0, 8, 1];
+        small.extend(10u32.to_be_bytes());
+        small.extend(vec![1u8; 1 << 20]);
+        std::fs::write(&p, gzip(&small)).unwrap();
+        let err = read_idx(&p).unwrap_err().to_string();
+        assert!(err.contains("trailing"), "{err}");
     }
 
     #[test]
