@@ -239,7 +239,11 @@ fn bad_flags_fail_with_a_message() {
         (&["--device", "cuda:x"], 1, "not a device index"),
         (&["--only", "mnist-tabel"], 1, "choose from: mnist-table"),
         (&["--seeds", "0"], 1, "give a number of seeds from 1 to"),
-        (&["--seeds", "4000000000"], 1, "give a number of seeds from 1 to"),
+        (
+            &["--seeds", "4000000000"],
+            1,
+            "give a number of seeds from 1 to",
+        ),
         (&["--device", "tpu"], 1, "unknown device"),
         (&["--dataset", "cifar-11"], 1, "unknown dataset"),
     ];
