@@ -238,20 +238,28 @@ impl CommonArgs {
         self.plan || self.shard.is_some()
     }
 
-    pub fn out_dir(&self, paper: &str, default_dataset: &str) -> PathBuf {
+    /// Where the results go, checked before any training (issue 20: an `--out` naming a file
+    /// or a read-only directory used to fail only after all the training): an existing
+    /// directory must accept a file, a new one must be creatable under its nearest existing
+    /// parent. Nothing is created here.
+    pub fn out_dir(&self, paper: &str, default_dataset: &str) -> Result<PathBuf> {
         if self.walks_graph_only() {
             // Planning walks the experiments on stand-in models: their tables go to scratch.
-            return std::env::temp_dir().join(format!("kd-plan-{paper}-{}", std::process::id()));
+            return Ok(std::env::temp_dir().join(format!("kd-plan-{paper}-{}", std::process::id())));
         }
-        if let Some(o) = &self.out {
-            return o.clone();
-        }
-        let mut name = self.profile.name().to_string();
-        let dataset = self.dataset_or(default_dataset);
-        if dataset != default_dataset {
-            name = format!("{name}-{}", dataset.trim_end_matches("-mnist"));
-        }
-        workspace_root().join("results").join(paper).join(name)
+        let out = match &self.out {
+            Some(o) => o.clone(),
+            None => {
+                let mut name = self.profile.name().to_string();
+                let dataset = self.dataset_or(default_dataset);
+                if dataset != default_dataset {
+                    name = format!("{name}-{}", dataset.trim_end_matches("-mnist"));
+                }
+                workspace_root().join("results").join(paper).join(name)
+            }
+        };
+        check_writable_dir(&out)?;
+        Ok(out)
     }
 
     /// The trainer these flags ask for: `--device`, `--runs-dir`, `--resume`, and a progress bar
@@ -426,10 +434,85 @@ fn wgpu_device() -> Result<Device> {
     ))
 }
 
+/// Fails unless `dir` is (or could be created as) a directory this process can write into:
+/// the nearest existing ancestor must be a directory accepting a new file (probed with a
+/// temporary file that is removed at once).
+pub fn check_writable_dir(dir: &Path) -> Result<()> {
+    let bad = |why: String| {
+        KdError::Config(format!(
+            "--out {}: {why}; choose a directory you can write into",
+            dir.display()
+        ))
+    };
+    let mut probe_in = dir;
+    loop {
+        if probe_in.exists() {
+            break;
+        }
+        match probe_in.parent() {
+            Some(p) if !p.as_os_str().is_empty() => probe_in = p,
+            _ => {
+                probe_in = Path::new(".");
+                break;
+            }
+        }
+    }
+    if !probe_in.is_dir() {
+        return Err(bad(format!(
+            "{} exists and is not a directory",
+            probe_in.display()
+        )));
+    }
+    let probe = probe_in.join(format!(".kd-write-probe-{}", std::process::id()));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .map_err(|e| bad(format!("cannot write into {} ({e})", probe_in.display())))?;
+    std::fs::remove_file(&probe).map_err(|e| KdError::io(&probe, e))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use clap::Parser;
+
+    #[test]
+    fn the_output_directory_is_checked_before_any_training() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("a-file");
+        std::fs::write(&file, "x").unwrap();
+        for out in [file.clone(), file.join("below")] {
+            let e = check_writable_dir(&out).unwrap_err().to_string();
+            assert!(
+                e.contains("is not a directory") && e.contains("--out"),
+                "{e}"
+            );
+        }
+        // A new directory under a writable one is fine, and nothing is created.
+        let new = tmp.path().join("new/deeper");
+        check_writable_dir(&new).unwrap();
+        assert!(!tmp.path().join("new").exists());
+        check_writable_dir(tmp.path()).unwrap();
+        assert_eq!(
+            std::fs::read_dir(tmp.path()).unwrap().count(),
+            1,
+            "the probe is removed"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let ro = tmp.path().join("read-only");
+            std::fs::create_dir(&ro).unwrap();
+            std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o555)).unwrap();
+            // root ignores permission bits: only a non-root user sees the refusal.
+            if std::fs::write(ro.join("t"), "x").is_err() {
+                let e = check_writable_dir(&ro).unwrap_err().to_string();
+                assert!(e.contains("cannot write into"), "{e}");
+            }
+            std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+    }
 
     #[derive(Parser)]
     struct Cli {
@@ -463,7 +546,8 @@ mod tests {
         assert!(err.contains("choose from: a"), "{err}");
         let out = Cli::parse_from(["x", "--dataset", "fashion-mnist"])
             .common
-            .out_dir("hinton2015", "mnist-10k");
+            .out_dir("hinton2015", "mnist-10k")
+            .unwrap();
         assert!(out.ends_with("results/hinton2015/cpu-fashion"), "{out:?}");
         assert!(Cli::try_parse_from(["x", "--profile", "huge"]).is_err());
     }

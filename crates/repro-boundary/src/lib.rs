@@ -28,7 +28,7 @@ pub fn run(args: &CommonArgs) -> kd_core::Result<()> {
     let seeds = args.seeds_or(settings.seeds)?;
     let name = args.dataset_or(settings.dataset);
     let data = args.load_splits(&name, &settings.split)?;
-    let out = args.out_dir("boundary", settings.dataset);
+    let out = args.out_dir("boundary", settings.dataset)?;
     eprintln!(
         "boundary, profile {}: {name} ({} train / {} validation / {} test), {} seed(s), \
          experiments: {}; results -> {}",

@@ -25,7 +25,7 @@ pub fn run(args: &CommonArgs) -> kd_core::Result<()> {
     let dataset_name = args.dataset_or(settings.default_dataset);
     let data = args.load_splits(&dataset_name, &settings.split)?;
     let splits = data.splits;
-    let out = args.out_dir("hinton2015", settings.default_dataset);
+    let out = args.out_dir("hinton2015", settings.default_dataset)?;
     eprintln!(
         "hinton2015, profile {}: {} ({} train / {} validation / {} test images from {}), \
          {} seed(s), experiments: {}; results -> {}",

@@ -254,6 +254,17 @@ fn bad_flags_fail_with_a_message() {
         assert!(!stderr(&o).contains("panicked"));
     }
     assert!(!out.exists());
+    // An --out naming a file fails before any training: nothing reaches the run store.
+    let file = tmp.path().join("a-file");
+    std::fs::write(&file, "not a directory").unwrap();
+    let o = run(BIN.smoke_command(&file, &runs, &[]));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("is not a directory") && stderr(&o).contains("--out"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!runs.exists() || std::fs::read_dir(&runs).unwrap().count() == 0);
 }
 
 #[test]

@@ -40,7 +40,7 @@ pub fn run(args: &CommonArgs, noise: NoiseOptions) -> kd_core::Result<()> {
             splits: loaded.splits,
         });
     }
-    let out = args.out_dir("noisy-teacher", settings.datasets[0]);
+    let out = args.out_dir("noisy-teacher", settings.datasets[0])?;
     eprintln!(
         "noisy-teacher, profile {}: {}, {} seed(s), experiments: {}; results -> {}",
         args.profile.name(),

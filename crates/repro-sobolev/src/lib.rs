@@ -27,7 +27,7 @@ pub fn run(args: &CommonArgs) -> kd_core::Result<()> {
     } else {
         None
     };
-    let out = args.out_dir("sobolev", settings.default_dataset);
+    let out = args.out_dir("sobolev", settings.default_dataset)?;
     eprintln!(
         "sobolev, profile {}: experiments {}; {} regression seed(s), {} distillation seed(s); \
          results -> {}",

@@ -94,7 +94,7 @@ pub fn run(args: &CommonArgs, recipe: Option<RecipeName>) -> kd_core::Result<()>
     let dataset_name = args.dataset_or(settings.default_dataset);
     let data = args.load_splits(&dataset_name, &settings.split)?;
     let splits = data.splits;
-    let mut out = args.out_dir("takd", settings.default_dataset);
+    let mut out = args.out_dir("takd", settings.default_dataset)?;
     if recipe != settings.default_recipe && args.out.is_none() && !args.walks_graph_only() {
         let name = out.file_name().map(|n| n.to_string_lossy().into_owned());
         out.set_file_name(format!("{}-{}", name.unwrap_or_default(), recipe.name()));
