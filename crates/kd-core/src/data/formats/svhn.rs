@@ -21,6 +21,9 @@ use crate::error::{KdError, Result};
 pub const NUM_CLASSES: usize = 10;
 
 /// Reads one SVHN cropped-digit `.mat` file.
+/// The largest image side a file may declare (SVHN's is 32).
+const MAX_SIDE: usize = 4096;
+
 pub fn read_svhn_mat(path: &Path) -> Result<ImageSet> {
     let bytes = std::fs::read(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => KdError::corrupt(
@@ -83,11 +86,26 @@ pub fn parse_svhn_mat(bytes: &[u8]) -> std::result::Result<ImageSet, String> {
             kind(x.data())
         ));
     };
-    let plane = rows * cols;
-    if imag.is_some() || data.len() != plane * channels * n {
+    // Dimensions come from the file: a crafted one may declare negative sizes (read as huge
+    // unsigned ones) whose product wraps around to the data's length (issue 20).
+    let declared = [rows, cols, channels, n]
+        .iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d));
+    let (plane, declared) = match declared {
+        Some(total) if (1..=MAX_SIDE).contains(&rows) && (1..=MAX_SIDE).contains(&cols) => {
+            (rows * cols, total)
+        }
+        _ => {
+            return Err(format!(
+                "`X` has dimensions {dims:?}, which no image file has (sides from 1 to \
+                 {MAX_SIDE} pixels); {REFETCH}"
+            ));
+        }
+    };
+    if imag.is_some() || data.len() != declared {
         return Err(format!(
             "`X` declares dimensions {dims:?} ({} values) but holds {}{}; {REFETCH}",
-            plane * channels * n,
+            declared,
             data.len(),
             if imag.is_some() {
                 " complex values"
@@ -298,6 +316,33 @@ mod tests {
         let missing = tmp.path().join("train_32x32.mat");
         let e = read_svhn_mat(&missing).unwrap_err().to_string();
         assert!(e.contains("train_32x32.mat: missing"), "{e}");
+    }
+
+    /// Issue 20: dimensions that read as huge unsigned numbers and multiply (wrapping) to the
+    /// data's length are one clear error, not an index out of bounds.
+    #[test]
+    fn dimensions_that_wrap_around_are_an_error_not_a_panic() {
+        let bytes = std::fs::read(fixture("test_32x32.mat")).unwrap();
+        let dims: Vec<u8> = [32i32, 32, 3, 3]
+            .iter()
+            .flat_map(|d| d.to_le_bytes())
+            .collect();
+        let at = bytes
+            .windows(dims.len())
+            .position(|w| w == dims.as_slice())
+            .expect("X's dimensions in the fixture");
+        // -1 x -1024 wraps to 1024 = 32 x 32: the length check alone would pass.
+        let crafted: Vec<u8> = [-1i32, -1024, 3, 3]
+            .iter()
+            .flat_map(|d| d.to_le_bytes())
+            .collect();
+        let mut bad = bytes.clone();
+        bad[at..at + crafted.len()].copy_from_slice(&crafted);
+        let tmp = tempfile::tempdir().unwrap();
+        let p = tmp.path().join("crafted.mat");
+        std::fs::write(&p, &bad).unwrap();
+        let e = read_svhn_mat(&p).unwrap_err().to_string();
+        assert!(e.contains("crafted.mat") && e.contains("which no image file has"), "{e}");
     }
 
     #[test]
