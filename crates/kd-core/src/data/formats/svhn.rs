@@ -342,7 +342,10 @@ mod tests {
         let p = tmp.path().join("crafted.mat");
         std::fs::write(&p, &bad).unwrap();
         let e = read_svhn_mat(&p).unwrap_err().to_string();
-        assert!(e.contains("crafted.mat") && e.contains("which no image file has"), "{e}");
+        assert!(
+            e.contains("crafted.mat") && e.contains("which no image file has"),
+            "{e}"
+        );
     }
 
     #[test]
