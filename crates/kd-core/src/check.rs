@@ -31,6 +31,7 @@ use std::path::Path;
 use crate::error::{KdError, Result};
 use crate::report::claims::{Arm, CentralClaim, Claim, read_claims};
 use crate::report::table::Table;
+use crate::report::verdict::Verdict;
 
 /// How many standard errors a group mean may move between two runs. Five keeps a run of a
 /// few hundred compared cells free of false alarms when each cell's difference is roughly
@@ -356,11 +357,18 @@ pub fn verify_claims(
             path.display()
         )));
     }
-    let stored: BTreeMap<String, Claim> = read_claims(&path)?
-        .into_iter()
-        .map(|c| (c.id.clone(), c))
-        .collect();
+    let rows = read_claims(&path)?;
     let mut report = ClaimReport::default();
+    let mut stored: BTreeMap<String, Claim> = BTreeMap::new();
+    for c in rows {
+        if stored.contains_key(&c.id) {
+            report.problems.push(format!(
+                "{}: claims.csv lists it twice (the file was edited)",
+                c.id
+            ));
+        }
+        stored.insert(c.id.clone(), c);
+    }
     for c in recomputed {
         match stored.get(&c.id) {
             None => report.problems.push(format!(
@@ -378,6 +386,21 @@ pub fn verify_claims(
                         c.id,
                         s.evidence(),
                         c.evidence()
+                    ));
+                }
+                if (&s.statement, &s.lhs_label, &s.rhs_label)
+                    != (&c.statement, &c.lhs_label, &c.rhs_label)
+                {
+                    report.problems.push(format!(
+                        "{}: claims.csv words it \"{}\" ({} vs {}), the paper's code \"{}\" ({} \
+                         vs {})",
+                        c.id,
+                        s.statement,
+                        s.lhs_label,
+                        s.rhs_label,
+                        c.statement,
+                        c.lhs_label,
+                        c.rhs_label
                     ));
                 }
                 if s.central != c.central {
@@ -498,6 +521,14 @@ pub fn gate(committed: &[Claim], fresh: &[Claim]) -> GateReport {
             None => report.problems.push(format!(
                 "{}: holds in the committed results but the fresh run does not compute it",
                 c.id
+            )),
+            Some(f) if f.verdict() == Verdict::Descriptive => report.problems.push(format!(
+                "{}: holds in the committed results ({}) but cannot be tested in the fresh run \
+                 ({}): {}",
+                c.id,
+                c.evidence(),
+                f.assess().no_test.unwrap_or("no test"),
+                f.evidence()
             )),
             Some(f) if f.verdict().against() => report.problems.push(format!(
                 "{}: holds in the committed results ({}) but {} in the fresh run: {} — {}",
@@ -706,6 +737,23 @@ mod tests {
         let r = verify_claims(dir.path(), &CENTRAL, &relabelled).unwrap();
         assert!(r.problems[0].contains("central"), "{:?}", r.problems);
 
+        // Reworded, or listed twice.
+        let mut reworded = good.clone();
+        reworded[1].statement = "b beats a".into();
+        claims_table(&reworded)
+            .write(&dir.path().join("claims.csv"))
+            .unwrap();
+        let r = verify_claims(dir.path(), &CENTRAL, &good).unwrap();
+        assert!(r.problems[0].contains("words it"), "{:?}", r.problems);
+        claims_table(&[good[0].clone(), good[0].clone(), good[1].clone()])
+            .write(&dir.path().join("claims.csv"))
+            .unwrap();
+        let r = verify_claims(dir.path(), &CENTRAL, &good).unwrap();
+        assert!(r.problems[0].contains("twice"), "{:?}", r.problems);
+        claims_table(&good)
+            .write(&dir.path().join("claims.csv"))
+            .unwrap();
+
         // A claim only in the file.
         let r = verify_claims(dir.path(), &CENTRAL, &good[..1]).unwrap();
         assert!(
@@ -742,12 +790,42 @@ mod tests {
         let r = gate(&[fragile], &[claim("x/fragile", &[3.0, 3.0, 3.0], false)]);
         assert!(r.problems.is_empty() && r.gated.is_empty(), "{r:?}");
         assert_eq!(r.too_fragile.len(), 1);
+        // Every seed's difference the same (a quantised metric): holds, with nothing to
+        // estimate a new draw from (flip probability NaN), so never gated.
+        let steady = Claim::new(
+            "x/steady",
+            "a beats b",
+            ("a", Arm::PerSeed(vec![(1, 1.0), (2, 2.0), (3, 3.0)])),
+            Relation::Less,
+            ("b", Arm::PerSeed(vec![(1, 2.0), (2, 3.0), (3, 4.0)])),
+            false,
+        );
+        assert!(steady.holds());
+        let r = gate(std::slice::from_ref(&steady), &[]);
+        assert!(r.gated.is_empty() && r.problems.is_empty(), "{r:?}");
+        assert_eq!(r.too_fragile.len(), 1);
         // The established claim reversing (a mutant without distillation: no difference)
         // fails the gate, and so does its absence.
+        let reversed = claim("x/central", &[2.1, 2.2, 1.8], true);
+        let r = gate(&committed, &[reversed, reversed_noise.clone()]);
+        assert!(
+            r.problems[0].contains("fails in the fresh run"),
+            "{:?}",
+            r.problems
+        );
+        // ... or where every seed's difference is zero (a mutant without distillation) ...
         let mutant = claim("x/central", &[2.0, 2.1, 1.9], true);
         let r = gate(&committed, &[mutant, reversed_noise.clone()]);
         assert!(
             r.problems[0].contains("fails in the fresh run"),
+            "{:?}",
+            r.problems
+        );
+        // ... or where it cannot be tested any more (a seed's value turned NaN).
+        let lost = claim("x/central", &[f64::NAN, 1.1, 0.8], true);
+        let r = gate(&committed, &[lost, reversed_noise.clone()]);
+        assert!(
+            r.problems[0].contains("cannot be tested"),
             "{:?}",
             r.problems
         );

@@ -534,6 +534,9 @@ mod tests {
         assert_eq!(c.verdict(), Verdict::Descriptive);
         let c = claim(per_seed(&[2.0, f64::NAN]), per_seed(&[1.0, 1.0]));
         assert_eq!(c.verdict(), Verdict::Descriptive);
+        // No difference at all on any seed (a mutant whose arms are the same runs): fails.
+        let c = claim(per_seed(&[2.0, 3.0]), per_seed(&[2.0, 3.0]));
+        assert_eq!(c.verdict(), Verdict::Fails);
     }
 
     #[test]

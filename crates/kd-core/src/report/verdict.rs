@@ -107,6 +107,10 @@ impl PairedTest {
         } else {
             0.0
         };
+        // Every difference equal and non-zero (possible on a quantised metric: one test image,
+        // a grid of temperatures) gives an infinite t and p = 0. The verdict keeps the t-test's
+        // word, but such a claim is never gated (`flip_probability` is NaN): with no spread
+        // there is nothing to estimate a new draw from.
         let p = if t.is_nan() { 1.0 } else { t_sf(t, df) };
         let bound = effect - sign * t_quantile(1.0 - ALPHA, df) * se;
         let verdict = if directed > 0.0 {
@@ -148,9 +152,11 @@ impl PairedTest {
     /// the fresh mean minus this mean is `sd * sqrt(2 / n) * T(n - 1)`, so the chance is
     /// `P(T(n - 1) < -t / sqrt(2))`. This is the false-alarm rate of a CI gate "must not fail"
     /// on an unchanged commit run on another machine (a new draw).
+    /// NaN where the differences have no spread: nothing to estimate it from, so such a claim
+    /// is never gated.
     pub fn flip_probability(&self) -> f64 {
         if self.t.is_infinite() {
-            return if self.t > 0.0 { 0.0 } else { 1.0 };
+            return f64::NAN;
         }
         t_cdf(-self.t / std::f64::consts::SQRT_2, (self.n - 1) as f64)
     }
@@ -374,11 +380,11 @@ mod tests {
         // No effect at all (a mutant whose arms are the same runs): fails, never holds.
         let t = PairedTest::of(&[0.0, 0.0, 0.0], 1.0).unwrap();
         assert_eq!(t.verdict, Verdict::Fails);
-        // Equal non-zero differences: no spread, the direction decides.
-        assert_eq!(
-            PairedTest::of(&[2.0, 2.0], 1.0).unwrap().verdict,
-            Verdict::Holds
-        );
+        // Equal non-zero differences: no spread, the direction decides, and the claim is
+        // never gated (no spread to estimate a new draw from).
+        let t = PairedTest::of(&[2.0, 2.0], 1.0).unwrap();
+        assert_eq!(t.verdict, Verdict::Holds);
+        assert!(t.flip_probability().is_nan());
         assert!(PairedTest::of(&[1.0], 1.0).is_none());
         assert!(PairedTest::of(&[1.0, f64::NAN], 1.0).is_none());
     }

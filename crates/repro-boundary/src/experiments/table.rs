@@ -147,14 +147,16 @@ mod tests {
                 (Student::Kd, 1.0, 80.0),
                 (Student::Bss, 1.5, 70.0),
             ] {
-                // KD + BSS's gain varies by seed (+0.75, +1.0, +1.25 over KD).
-                let extra = if how == Student::Bss {
-                    0.25 * seed as f64
-                } else {
-                    0.0
+                // The gains vary a little by seed (a difference equal on every seed has no
+                // spread to test): KD + BSS over KD +0.65, +0.8, +0.95; KD over the baseline
+                // +1.1, +1.2, +1.3.
+                let extra = match how {
+                    Student::Bss => 0.25 * seed as f64,
+                    Student::Kd => 0.1 * seed as f64,
+                    _ => 0.0,
                 };
                 rows.push((8, how, 1.0, seed, level + gain + extra, at_best));
-                rows.push((14, how, 1.0, seed, level - gain, at_best));
+                rows.push((14, how, 1.0, seed, level - gain - extra, at_best));
             }
         }
         let claims = claims(&synthetic(&rows)).unwrap();
@@ -176,7 +178,7 @@ mod tests {
         );
         assert_eq!(claims[0].verdict(), Verdict::Holds);
         assert_eq!(claims[1].verdict(), Verdict::Holds);
-        // ResNet14's students lose the same steady amount per seed.
+        // ResNet14's students lose a steady amount per seed.
         assert_eq!(claims[2].verdict(), Verdict::Contradicted);
         assert_eq!(claims[3].verdict(), Verdict::Contradicted);
     }

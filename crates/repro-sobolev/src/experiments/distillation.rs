@@ -269,7 +269,7 @@ mod tests {
                 for jacobian in [false, true] {
                     let acc = base
                         + if jacobian {
-                            gain + 0.1 * seed as f64
+                            gain * (1.0 + 0.1 * seed as f64)
                         } else {
                             0.0
                         };
@@ -304,7 +304,11 @@ mod tests {
         assert!(!least.central);
         assert_eq!(
             least.lhs,
-            Arm::PerSeed(vec![(1, 62.1), (2, 82.2), (3, 72.3)])
+            Arm::PerSeed(vec![
+                (1, 60.0 + 2.0 * 1.1),
+                (2, 80.0 + 2.0 * 1.2),
+                (3, 70.0 + 2.0 * 1.3)
+            ])
         );
         // A 2-point gain against a 20-point spread between seeds: holds only when paired.
         assert_eq!(least.verdict(), Verdict::Holds, "{}", least.evidence());
@@ -317,7 +321,11 @@ mod tests {
         };
         for ((s, a), (t, b)) in small.iter().zip(large) {
             assert_eq!(s, t);
-            assert!((a - b - 1.5).abs() < 1e-9, "{a} {b}");
+            // Gains 2 (1 + 0.1 s) and 0.5 (1 + 0.1 s): they differ by 1.5 (1 + 0.1 s).
+            assert!(
+                (a - b - 1.5 * (1.0 + 0.1 * *s as f64)).abs() < 1e-9,
+                "{a} {b}"
+            );
         }
         assert_eq!(most.verdict(), Verdict::Holds, "{}", most.evidence());
     }

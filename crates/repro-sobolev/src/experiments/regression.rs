@@ -453,8 +453,11 @@ fn test_per_seed(table: &Table, f: &str, n: usize, method: &str) -> Result<Vec<(
 
 /// The claims of the regression table, every arm per seed. Per function and size: Sobolev
 /// (the form chosen on validation) has a lower test MSE than Regular, compared seed by seed on
-/// the raw MSEs (one-sided paired t-test; a diverged fit's infinite error makes the claim
-/// descriptive). The 20-vs-100 claim compares, per seed, the mean over functions of
+/// log10 of the MSEs (one-sided paired t-test on the per-seed log ratio; a diverged fit's
+/// infinite error makes the claim descriptive). On log10 because a function's MSEs span decades
+/// between seeds (ackley-20: 20.8 against 0.15), so on raw MSEs one seed decides the test; the
+/// gap claim and `kd-check compare` use log10 for the same reason. Chosen after the raw form's
+/// verdicts had been seen (results/sobolev/LEDGER.md). The 20-vs-100 claim compares, per seed, the mean over functions of
 /// log10(Regular / Sobolev test MSE) with the fewest points against the same with the most
 /// (a ratio: the MSEs span decades between functions); before issue 19 it compared the same
 /// quantity of the per-function medians.
@@ -495,8 +498,8 @@ pub fn claims(table: &Table) -> Result<Vec<Claim>> {
                     "{f}: Sobolev training (form chosen on validation) has a lower test MSE \
                      than Regular with {n} points"
                 ),
-                ("Sobolev test MSE", Arm::PerSeed(sobolev)),
-                ("Regular test MSE", Arm::PerSeed(regular)),
+                ("log10 Sobolev test MSE", Arm::PerSeed(log10(&sobolev))),
+                ("log10 Regular test MSE", Arm::PerSeed(log10(&regular))),
             ));
         }
         out.push(claim(
@@ -505,12 +508,12 @@ pub fn claims(table: &Table) -> Result<Vec<Claim>> {
                 "{f}: stochastic Sobolev has a lower test MSE than Regular with {small} points"
             ),
             (
-                "stochastic Sobolev test MSE",
-                Arm::PerSeed(test_per_seed(table, f, small, STOCHASTIC)?),
+                "log10 stochastic Sobolev test MSE",
+                Arm::PerSeed(log10(&test_per_seed(table, f, small, STOCHASTIC)?)),
             ),
             (
-                "Regular test MSE",
-                Arm::PerSeed(test_per_seed(table, f, small, REGULAR)?),
+                "log10 Regular test MSE",
+                Arm::PerSeed(log10(&test_per_seed(table, f, small, REGULAR)?)),
             ),
         ));
     }
@@ -537,6 +540,11 @@ pub fn claims(table: &Table) -> Result<Vec<Claim>> {
         is_central(&id),
     ));
     Ok(out)
+}
+
+/// log10 of each seed's value (an infinite MSE stays infinite: the claim is descriptive).
+fn log10(per_seed: &[(u64, f64)]) -> Vec<(u64, f64)> {
+    per_seed.iter().map(|&(s, v)| (s, v.log10())).collect()
 }
 
 /// Cell centres of a `g` x `g` grid over [-1, 1]^2 (scaled inputs), row-major with y outer.
@@ -676,10 +684,10 @@ mod tests {
 
     const REGULAR_TEST: [f64; 4] = [1.0, 8.0, 0.5, 20.0];
 
-    /// The chosen form's test MSE: Regular's less a small, steady amount per seed.
+    /// The chosen form's test MSE: Regular's times a steady factor a little below 1 per seed.
     fn chosen_test(n: usize, seed: u64) -> f64 {
-        let steady = if n == 20 { 0.10 } else { 0.20 };
-        REGULAR_TEST[seed as usize - 1] - steady - 0.01 * seed as f64
+        let steady = if n == 20 { 0.90 } else { 0.80 };
+        REGULAR_TEST[seed as usize - 1] * (steady - 0.01 * seed as f64)
     }
 
     /// A table of two functions x (20, 100) points x 4 seeds where the Sobolev form chosen on
@@ -728,15 +736,21 @@ mod tests {
                 );
                 assert!(c.central);
                 // The chosen form's test values, not the test-best form's.
-                let expected: Vec<(u64, f64)> = (1..=4).map(|s| (s, chosen_test(n, s))).collect();
+                // On log10 of the MSEs (they span decades between seeds).
+                let expected: Vec<(u64, f64)> =
+                    (1..=4).map(|s| (s, chosen_test(n, s).log10())).collect();
                 assert_eq!(c.lhs, Arm::PerSeed(expected));
                 assert_eq!(
                     c.rhs,
-                    Arm::PerSeed((1..=4).map(|s| (s, REGULAR_TEST[s as usize - 1])).collect())
+                    Arm::PerSeed(
+                        (1..=4)
+                            .map(|s| (s, REGULAR_TEST[s as usize - 1].log10()))
+                            .collect()
+                    )
                 );
-                // Steady per-seed differences hold although the arms' spread across seeds is
-                // a hundred times the effect. (Picked on test, the differences would be
-                // -0.99 x Regular, not significant with this spread.)
+                // Steady per-seed log ratios hold although the arms' spread across seeds is
+                // many times the effect. (Picked on test, the test-best form's values would
+                // be in the arm instead.)
                 assert_eq!(c.verdict(), Verdict::Holds, "{}", c.evidence());
             }
         }
@@ -746,7 +760,11 @@ mod tests {
         assert!(!stochastic.central);
         assert_eq!(
             stochastic.lhs,
-            Arm::PerSeed(vec![(1, 1.1), (2, 1.0), (3, 0.6), (4, 21.0)])
+            Arm::PerSeed(
+                [(1, 1.1f64), (2, 1.0), (3, 0.6), (4, 21.0)]
+                    .map(|(s, v)| (s, v.log10()))
+                    .to_vec()
+            )
         );
         assert_eq!(
             stochastic.verdict(),
